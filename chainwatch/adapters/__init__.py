@@ -1,0 +1,19 @@
+"""Protocol adapters, looked up by the `protocol` key of the address book."""
+
+from __future__ import annotations
+
+from chainwatch.adapters.aave_v3 import AaveV3Adapter
+from chainwatch.adapters.base import Adapter
+
+ADAPTERS: dict[str, type[Adapter]] = {cls.protocol: cls for cls in (AaveV3Adapter,)}
+
+
+def adapter_class(protocol: str) -> type[Adapter]:
+    try:
+        return ADAPTERS[protocol]
+    except KeyError:
+        known = ", ".join(sorted(ADAPTERS))
+        raise KeyError(f"unknown protocol {protocol!r} (known: {known})") from None
+
+
+__all__ = ["ADAPTERS", "Adapter", "adapter_class"]

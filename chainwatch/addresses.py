@@ -1,0 +1,35 @@
+"""Ethereum address parsing: one strict rule for every address a user or a file gives us."""
+
+from __future__ import annotations
+
+from eth_utils import is_hex_address, to_checksum_address
+
+from chainwatch.errors import ChainwatchError
+
+
+class AddressError(ChainwatchError, ValueError):
+    """An address that is not 20 hex bytes, or whose mixed case fails its EIP-55 checksum."""
+
+
+def parse_address(text: str) -> str:
+    """The checksummed form of `text`.
+
+    All-lowercase and all-uppercase hex carry no checksum and are accepted; mixed case is an
+    EIP-55 checksum and must be right, because a mistyped character then shows up as a wrong
+    checksum instead of silently naming somebody else's wallet.
+    """
+    candidate = text.strip()
+    if not is_hex_address(candidate):
+        raise AddressError(f"not an Ethereum address: {text!r}")
+    checksummed = to_checksum_address(candidate)
+    body = candidate[2:]
+    if body != body.lower() and body != body.upper() and candidate != checksummed:
+        raise AddressError(f"address checksum mismatch (mistyped?): {text}")
+    return checksummed
+
+
+def parse_address_setting(value: object) -> str:
+    """An address read from a config file: a string, checked like any user-given address."""
+    if not isinstance(value, str):
+        raise AddressError("expected an address string")
+    return parse_address(value)

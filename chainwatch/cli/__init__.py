@@ -1,0 +1,29 @@
+"""The `chainwatch` command line: parse, call the library, render. Nothing else lives here.
+
+Each command family has its own module that registers on `app`. Data goes to stdout,
+diagnostics to stderr. Exit codes: 0 ok, 1 a user-facing failure with a one-line message,
+2 a usage error (typer's own), 3 where `check` finds a position past its threshold.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from chainwatch.cli import devnet, track  # noqa: F401  (registers the commands)
+from chainwatch.cli.app import app, stderr
+from chainwatch.errors import ChainwatchError
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user-facing errors become one line on stderr and exit code 1."""
+    try:
+        app(args=argv, prog_name="chainwatch")
+    except ChainwatchError as exc:
+        stderr.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

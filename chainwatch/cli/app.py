@@ -1,0 +1,61 @@
+"""The typer application, its consoles, and the options several commands share."""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from chainwatch.files import write_atomic
+
+app = typer.Typer(
+    help="Read-only risk monitor for bitcoin-backed DeFi loans.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ChainOption = Annotated[str, typer.Option("--chain", help="Chain name from the address book.")]
+RpcOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--rpc", help="RPC endpoint URL (repeatable; overrides env and address book)."),
+]
+BlockOption = Annotated[Optional[int], typer.Option(help="Read at this block (default: latest).")]
+AddressBookOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--address-book",
+        envvar="CHAINWATCH_ADDRESS_BOOK",
+        help="TOML file adding chains or overriding built-in ones.",
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
+OutputOption = Annotated[Optional[Path], typer.Option(help="Write to this file instead of stdout.")]
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Data to stdout, or atomically to a file so an interrupted run leaves no half file."""
+    if output:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def render_text(renderable: object, width: int = 200) -> str:
+    """A rich renderable as plain text, for tables written to a file."""
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()

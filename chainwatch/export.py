@@ -1,0 +1,135 @@
+"""Snapshots as the stable JSON schema and as CSV (documented in README.md).
+
+Numbers leave as full-precision decimal strings: JSON numbers would turn them into floats in
+most readers. Fractions stay fractions (0.33 is 33%). Only the human table rounds.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from chainwatch.model import Holding, Position, Snapshot
+
+# Cells a spreadsheet would run as a formula: a token symbol read on chain can be anything.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """A Decimal in plain notation (never 1E+2), None kept as None."""
+    return None if value is None else format(value, "f")
+
+
+def _holding_json(holding: Holding, kind: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "symbol": holding.asset.symbol,
+        "address": holding.asset.address,
+        "amount": decimal_text(holding.amount),
+        "price_usd": decimal_text(holding.price_usd),
+        "value_usd": decimal_text(holding.value_usd),
+    }
+    if kind == "collateral":
+        row["max_ltv"] = decimal_text(holding.max_ltv)
+        row["liquidation_threshold"] = decimal_text(holding.liquidation_threshold)
+    else:
+        row["borrow_apr"] = decimal_text(holding.borrow_apr)
+    return row
+
+
+def _position_figures(position: Position) -> dict[str, str | None]:
+    return {
+        "collateral_usd": decimal_text(position.collateral_usd),
+        "debt_usd": decimal_text(position.debt_usd),
+        "ltv": decimal_text(position.ltv),
+        "max_ltv": decimal_text(position.max_ltv),
+        "liquidation_ltv": decimal_text(position.liquidation_ltv),
+        "health_factor": decimal_text(position.health_factor),
+        "liquidation_price_btc": decimal_text(position.liquidation_price_btc),
+        "headroom_usd": decimal_text(position.headroom_usd),
+        "headroom_fraction": decimal_text(position.headroom_fraction),
+    }
+
+
+def position_json(position: Position) -> dict[str, Any]:
+    return {
+        "protocol": position.protocol,
+        "market": position.market,
+        "account": position.account,
+        "collateral": [_holding_json(h, "collateral") for h in position.collateral],
+        "debt": [_holding_json(h, "debt") for h in position.debt],
+        **_position_figures(position),
+    }
+
+
+def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "chain": snapshot.chain,
+        "chain_id": snapshot.chain_id,
+        "block": snapshot.block_number,
+        "timestamp": snapshot.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "positions": [position_json(p) for p in snapshot.positions],
+    }
+
+
+POSITION_COLUMNS = [
+    "chain", "chain_id", "block", "timestamp", "protocol", "market", "account",
+    "collateral_assets", "debt_assets", "collateral_usd", "debt_usd", "ltv", "max_ltv",
+    "liquidation_ltv", "health_factor", "liquidation_price_btc", "headroom_usd",
+    "headroom_fraction",
+]  # fmt: skip
+DETAIL_COLUMNS = [
+    "row_type", "symbol", "address", "amount", "price_usd", "value_usd", "max_ltv",
+    "liquidation_threshold", "borrow_apr",
+]  # fmt: skip
+
+
+def snapshot_frame(snapshot: Snapshot, detail: bool = False) -> pd.DataFrame:
+    """One row per position; with `detail`, each followed by one row per holding."""
+    rows: list[dict[str, Any]] = []
+    for position in snapshot.positions:
+        base = {
+            "chain": snapshot.chain,
+            "chain_id": snapshot.chain_id,
+            "block": snapshot.block_number,
+            "timestamp": snapshot.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "protocol": position.protocol,
+            "market": position.market,
+            "account": position.account,
+        }
+        rows.append(
+            {
+                **base,
+                "row_type": "position",
+                "collateral_assets": ";".join(h.asset.symbol for h in position.collateral),
+                "debt_assets": ";".join(h.asset.symbol for h in position.debt),
+                **_position_figures(position),
+            }
+        )
+        if detail:
+            for kind, holdings in (("collateral", position.collateral), ("debt", position.debt)):
+                rows.extend({**base, "row_type": kind, **_holding_json(h, kind)} for h in holdings)
+    columns = (["row_type"] if detail else []) + POSITION_COLUMNS
+    if detail:
+        columns += [c for c in DETAIL_COLUMNS if c not in columns]
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.map(_neutralise_formula)
+
+
+def _neutralise_formula(cell: Any) -> Any:
+    """Prefix text a spreadsheet would evaluate with a quote; numbers stay untouched."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_PREFIXES):
+        try:
+            Decimal(cell)
+            return cell  # a negative number, not a formula
+        except ArithmeticError:
+            return "'" + cell
+    return cell
+
+
+def snapshot_csv(snapshot: Snapshot, detail: bool = False) -> str:
+    buffer = io.StringIO()
+    snapshot_frame(snapshot, detail).to_csv(buffer, index=False)
+    return buffer.getvalue()

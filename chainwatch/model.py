@@ -1,0 +1,198 @@
+"""The shared loan-to-value model every protocol adapter translates into.
+
+Pure data and arithmetic, no I/O. Every amount is a `Decimal` built from the raw integers a
+contract returned, so the figures here are exact and reproducible; only the output layer
+rounds. Nothing in this module knows which protocol a position came from: the adapters do
+all protocol-specific scaling and hand over plain token amounts, USD prices and fractions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Sequence
+
+ZERO = Decimal(0)
+
+
+def from_raw(raw: int, decimals: int) -> Decimal:
+    """Scale a raw on-chain integer by 10**decimals exactly (no float, no context rounding)."""
+    return Decimal(raw).scaleb(-decimals)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A token on one chain."""
+
+    chain: str
+    address: str
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Holding:
+    """An amount of one asset inside a position, valued at the protocol's own oracle price.
+
+    For collateral, `max_ltv` is the borrow limit and `liquidation_threshold` the LTV at which
+    this asset's share of the position becomes liquidatable. For debt, `borrow_apr` is the
+    current variable borrow rate as a fraction per year.
+    """
+
+    asset: Asset
+    amount: Decimal
+    price_usd: Decimal
+    max_ltv: Decimal | None = None
+    liquidation_threshold: Decimal | None = None
+    borrow_apr: Decimal | None = None
+    earns_interest: bool = False
+
+    @property
+    def value_usd(self) -> Decimal:
+        return self.amount * self.price_usd
+
+    @property
+    def tracks_btc(self) -> bool:
+        """Whether this holding's price follows BTC (WBTC, cbBTC, tBTC, LBTC ...).
+
+        Wrapped bitcoins all carry "BTC" in their symbol; the symbol is the one fact every
+        protocol exposes alike, so this stays protocol-agnostic.
+        """
+        return "BTC" in self.asset.symbol.upper()
+
+
+@dataclass(frozen=True)
+class Position:
+    """One account's loan in one market, read at one block.
+
+    Derived figures follow one definition for every protocol (see DESIGN.md):
+    LTV = debt / collateral; the liquidation LTV is the collateral-value-weighted liquidation
+    threshold; the health factor is liquidation-weighted collateral over debt.
+    """
+
+    protocol: str
+    market: str
+    account: str
+    chain: str
+    block_number: int
+    timestamp: datetime
+    collateral: tuple[Holding, ...] = field(default_factory=tuple)
+    debt: tuple[Holding, ...] = field(default_factory=tuple)
+
+    @property
+    def collateral_usd(self) -> Decimal:
+        return sum((h.value_usd for h in self.collateral), ZERO)
+
+    @property
+    def debt_usd(self) -> Decimal:
+        return sum((h.value_usd for h in self.debt), ZERO)
+
+    @property
+    def liquidation_weighted_collateral_usd(self) -> Decimal:
+        """Sum of collateral value times liquidation threshold: the debt the position can carry."""
+        return sum((h.value_usd * (h.liquidation_threshold or ZERO) for h in self.collateral), ZERO)
+
+    @property
+    def borrow_limit_usd(self) -> Decimal:
+        return sum((h.value_usd * (h.max_ltv or ZERO) for h in self.collateral), ZERO)
+
+    @property
+    def ltv(self) -> Decimal | None:
+        """Debt over collateral; None when there is no collateral to measure against."""
+        collateral = self.collateral_usd
+        return self.debt_usd / collateral if collateral else None
+
+    @property
+    def max_ltv(self) -> Decimal | None:
+        collateral = self.collateral_usd
+        return self.borrow_limit_usd / collateral if collateral else None
+
+    @property
+    def liquidation_ltv(self) -> Decimal | None:
+        collateral = self.collateral_usd
+        return self.liquidation_weighted_collateral_usd / collateral if collateral else None
+
+    @property
+    def health_factor(self) -> Decimal | None:
+        """Liquidation-weighted collateral over debt; None (infinite) without debt."""
+        debt = self.debt_usd
+        return self.liquidation_weighted_collateral_usd / debt if debt else None
+
+    @property
+    def btc_price_usd(self) -> Decimal | None:
+        """The BTC price the position is valued at: that of its first BTC-tracking holding."""
+        for h in (*self.collateral, *self.debt):
+            if h.tracks_btc:
+                return h.price_usd
+        return None
+
+    @property
+    def liquidation_price_btc(self) -> Decimal | None:
+        """The BTC price at which the health factor reaches 1, other prices held fixed.
+
+        Every BTC-tracking holding (collateral and debt alike) moves in proportion to BTC, so
+        with k = new price / current price the health factor is
+        (k·btc_collateral + other_collateral) / (k·btc_debt + other_debt), liquidation-weighted
+        on the collateral side; solving HF = 1 for k gives the price. For a loan of BTC against
+        other collateral that price lies above today's: a rise liquidates it. None without debt
+        or when no BTC price brings the health factor to 1.
+        """
+        reference = self.btc_price_usd
+        if not self.debt or reference is None:
+            return None
+        btc_collateral = other_collateral = btc_debt = other_debt = ZERO
+        for h in self.collateral:
+            weighted = h.value_usd * (h.liquidation_threshold or ZERO)
+            if h.tracks_btc:
+                btc_collateral += weighted
+            else:
+                other_collateral += weighted
+        for h in self.debt:
+            if h.tracks_btc:
+                btc_debt += h.value_usd
+            else:
+                other_debt += h.value_usd
+        net_btc = btc_collateral - btc_debt
+        if not net_btc:
+            return None
+        factor = (other_debt - other_collateral) / net_btc
+        return reference * factor if factor > 0 else None
+
+    @property
+    def headroom_usd(self) -> Decimal | None:
+        """How far collateral value may fall before liquidation: collateral − debt / liq. LTV."""
+        liquidation_ltv = self.liquidation_ltv
+        if not liquidation_ltv:
+            return None
+        return self.collateral_usd - self.debt_usd / liquidation_ltv
+
+    @property
+    def headroom_fraction(self) -> Decimal | None:
+        headroom = self.headroom_usd
+        if headroom is None:
+            return None
+        return headroom / self.collateral_usd
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.collateral and not self.debt
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """All positions read for a set of accounts at one pinned block of one chain."""
+
+    chain: str
+    chain_id: int
+    block_number: int
+    timestamp: datetime
+    positions: tuple[Position, ...]
+
+
+def portfolio_totals(positions: Sequence[Position]) -> tuple[Decimal, Decimal]:
+    """Total collateral and debt in USD: portfolio figures are sums, never averages of LTVs."""
+    return (
+        sum((p.collateral_usd for p in positions), ZERO),
+        sum((p.debt_usd for p in positions), ZERO),
+    )

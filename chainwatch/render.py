@@ -1,0 +1,60 @@
+"""Human-readable rich tables. The only place figures are rounded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.table import Table
+
+from chainwatch.model import Holding, Snapshot
+
+
+def _money(value: Decimal | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
+
+
+def _percent(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _amounts(holdings: tuple[Holding, ...]) -> str:
+    return "\n".join(f"{h.amount:,.4f} {h.asset.symbol}" for h in holdings) or "-"
+
+
+def _health(value: Decimal | None) -> str:
+    if value is None:
+        return "[green]∞[/]"
+    colour = "red" if value < Decimal("1.1") else "yellow" if value < Decimal("1.5") else "green"
+    return f"[{colour}]{value:.3f}[/]"
+
+
+def short_address(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}"
+
+
+def positions_table(snapshot: Snapshot) -> Table:
+    table = Table(
+        title=f"{snapshot.chain} · block {snapshot.block_number} · "
+        f"{snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC",
+        title_justify="left",
+    )
+    for header in ("account", "market", "collateral", "debt"):
+        table.add_column(header)
+    for header in ("collateral $", "debt $", "LTV", "max LTV", "liq. LTV", "health", "liq. BTC price", "headroom"):
+        table.add_column(header, justify="right")
+    for p in snapshot.positions:
+        table.add_row(
+            short_address(p.account),
+            p.protocol,
+            _amounts(p.collateral),
+            _amounts(p.debt),
+            _money(p.collateral_usd),
+            _money(p.debt_usd),
+            _percent(p.ltv),
+            _percent(p.max_ltv),
+            _percent(p.liquidation_ltv),
+            _health(p.health_factor),
+            _money(p.liquidation_price_btc),
+            f"{_money(p.headroom_usd)} ({_percent(p.headroom_fraction)})",
+        )
+    return table

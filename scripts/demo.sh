@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (if needed), start the local chain with real Aave v3 bytecode and show the demo loans.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/chainwatch demo "$@"
