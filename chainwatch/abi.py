@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from eth_abi import decode, encode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 
 def _canonical_type(param: dict[str, Any]) -> str:
@@ -46,7 +46,19 @@ class AbiFunction:
         return self.selector + encode(list(self.input_types), list(args))
 
     def decode_result(self, data: bytes) -> tuple[Any, ...]:
-        return tuple(decode(list(self.output_types), data))
+        """Decoded outputs; addresses come back checksummed, as everywhere else in chainwatch."""
+        values = tuple(decode(list(self.output_types), data))
+        if any("address" in t for t in self.output_types):
+            return _checksummed(values)
+        return values
+
+
+def _checksummed(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_checksummed(v) for v in value)
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return to_checksum_address(value)
+    return value
 
 
 @lru_cache(maxsize=None)

@@ -39,22 +39,20 @@ def positions_table(snapshot: Snapshot) -> Table:
         title_justify="left",
     )
     for header in ("account", "market", "collateral", "debt"):
-        table.add_column(header)
-    for header in ("collateral $", "debt $", "LTV", "max LTV", "liq. LTV", "health", "liq. BTC price", "headroom"):
-        table.add_column(header, justify="right")
+        table.add_column(header, no_wrap=True)
+    for header in ("LTV", "max LTV", "liq. LTV", "health", "liq. BTC price", "headroom"):
+        table.add_column(header, justify="right", no_wrap=True)
     for p in snapshot.positions:
         table.add_row(
             short_address(p.account),
             p.protocol,
-            _amounts(p.collateral),
-            _amounts(p.debt),
-            _money(p.collateral_usd),
-            _money(p.debt_usd),
+            f"{_amounts(p.collateral)}\n[dim]{_money(p.collateral_usd)}[/]",
+            f"{_amounts(p.debt)}\n[dim]{_money(p.debt_usd)}[/]",
             _percent(p.ltv),
             _percent(p.max_ltv),
             _percent(p.liquidation_ltv),
             _health(p.health_factor),
             _money(p.liquidation_price_btc),
-            f"{_money(p.headroom_usd)} ({_percent(p.headroom_fraction)})",
+            f"{_money(p.headroom_usd)}\n[dim]{_percent(p.headroom_fraction)}[/]",
         )
     return table

@@ -10,3 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+# Build (first time) or reuse the cached local chain: npm toolchain, compiled contracts and a
+# deployed-state snapshot, so tests afterwards only ever talk to localhost.
+.venv/bin/python -c "import chainwatch.devnet as devnet; devnet.ensure_snapshot()"

@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Sequence
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import Adapter
+from chainwatch.adapters.base import Adapter, MarketRate
 from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Asset, Holding, Position, from_raw
+from chainwatch.risk.interest import Compounding
 from chainwatch.rpc import BlockReader, Call
 
 RAY_DECIMALS = 27
@@ -59,6 +60,7 @@ class Reserve:
     liquidation_threshold: Decimal
     emode_category: int  # v3.0/v3.1 store it per asset; v3.2+ uses bitmaps per category
     variable_borrow_apr: Decimal
+    borrowable: bool  # active, borrowing enabled, neither frozen nor paused
     a_token: str
     variable_debt_token: str
     stable_debt_token: str
@@ -75,6 +77,8 @@ class Reserve:
             liquidation_threshold=from_raw(_bits(config, 16, 16), BPS_DECIMALS),
             emode_category=_bits(config, 168, 8),
             variable_borrow_apr=from_raw(data[4], RAY_DECIMALS),
+            borrowable=bool(_bits(config, 56, 1) and _bits(config, 58, 1))
+            and not (_bits(config, 57, 1) or _bits(config, 60, 1)),
             a_token=data[8],
             stable_debt_token=data[9],
             variable_debt_token=data[10],
@@ -93,6 +97,8 @@ class EMode:
 class AaveV3Adapter(Adapter):
     protocol = "aave-v3"
     settings_schema = {"pool_addresses_provider": parse_address_setting}
+    # The variable borrow index compounds the per-second rate (MathUtils.calculateCompoundedInterest).
+    interest_compounding = Compounding.PER_SECOND
 
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
         provider = self.market.settings["pool_addresses_provider"]
@@ -106,37 +112,44 @@ class AaveV3Adapter(Adapter):
         emode_ids = [row[0] for row in flags[len(accounts) :]]  # type: ignore[index]
         emodes = _read_emodes(reader, pool, {i for i in emode_ids if i}, reserves)
 
-        wanted: list[tuple[int, Reserve, str, str]] = []  # (account index, reserve, kind, token)
+        # (account index, reserve, kind, token, whether the token must answer)
+        wanted: list[tuple[int, Reserve, str, str, bool]] = []
         for index, configuration in enumerate(configurations):
             for reserve in reserves:
                 if _bits(configuration, 2 * reserve.reserve_id + 1, 1):
-                    wanted.append((index, reserve, "collateral", reserve.a_token))
+                    wanted.append((index, reserve, "collateral", reserve.a_token, True))
                 if _bits(configuration, 2 * reserve.reserve_id, 1):
-                    wanted.append((index, reserve, "debt", reserve.variable_debt_token))
+                    wanted.append((index, reserve, "debt", reserve.variable_debt_token, True))
+                    # Stable debt is gone since v3.2; where its token lingers it may not answer.
                     if reserve.stable_debt_token != ZERO_ADDRESS:
-                        wanted.append((index, reserve, "debt", reserve.stable_debt_token))
-        balances = reader.read([Call(token, _balance, (accounts[i],)) for i, _, _, token in wanted])
+                        wanted.append((index, reserve, "debt", reserve.stable_debt_token, False))
+        balances = reader.read(
+            [Call(token, _balance, (accounts[i],)) for i, _, _, token, _ in wanted]
+        )
 
-        amounts: dict[tuple[int, str, str], int] = {}
-        for (index, reserve, kind, _), row in zip(wanted, balances):
-            if row is None:
-                raise AaveMarketError(f"{self.market.name}: balance of {reserve.asset.symbol} unreadable")
-            key = (index, kind, reserve.asset.address)
-            amounts[key] = amounts.get(key, 0) + row[0]
+        # per account: (kind, asset address) -> raw amount, variable and stable debt summed
+        amounts: list[dict[tuple[str, str], int]] = [{} for _ in accounts]
+        for (index, reserve, kind, _, required), row in zip(wanted, balances):
+            if row is None and required:
+                raise AaveMarketError(
+                    f"{self.market.name}: {kind} balance of {reserve.asset.symbol} unreadable"
+                )
+            key = (kind, reserve.asset.address)
+            amounts[index][key] = amounts[index].get(key, 0) + (row[0] if row else 0)
 
         by_address = {r.asset.address: r for r in reserves}
         positions = []
-        for index, account in enumerate(accounts):
-            emode = emodes.get(emode_ids[index])
+        for account, held, emode_id in zip(accounts, amounts, emode_ids):
+            emode = emodes.get(emode_id)
             collateral = tuple(
-                _collateral_holding(by_address[addr], raw, emode)
-                for (i, kind, addr), raw in amounts.items()
-                if i == index and kind == "collateral" and raw > 0
+                _collateral_holding(by_address[address], raw, emode)
+                for (kind, address), raw in held.items()
+                if kind == "collateral" and raw > 0
             )
             debt = tuple(
-                _debt_holding(by_address[addr], raw)
-                for (i, kind, addr), raw in amounts.items()
-                if i == index and kind == "debt" and raw > 0
+                _debt_holding(by_address[address], raw)
+                for (kind, address), raw in held.items()
+                if kind == "debt" and raw > 0
             )
             if collateral or debt:
                 positions.append(
@@ -152,6 +165,21 @@ class AaveV3Adapter(Adapter):
                     )
                 )
         return positions
+
+    def market_rates(self, reader: BlockReader) -> list[MarketRate]:
+        """Each reserve outside eMode (a new account starts outside it): a reserve with a zero
+        liquidation threshold is no collateral, one that cannot be borrowed has no borrow rate."""
+        pool, oracle = _resolve(reader, self.market.settings["pool_addresses_provider"])
+        return [
+            MarketRate(
+                asset=r.asset,
+                price_usd=r.price_usd,
+                max_ltv=r.max_ltv if r.liquidation_threshold else None,
+                liquidation_threshold=r.liquidation_threshold or None,
+                borrow_apr=r.variable_borrow_apr if r.borrowable else None,
+            )
+            for r in self._read_reserves(reader, pool, oracle)
+        ]
 
     def _read_reserves(self, reader: BlockReader, pool: str, oracle: str) -> list[Reserve]:
         listing = reader.read(

@@ -8,11 +8,31 @@ downstream knows which protocol a position came from.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from chainwatch.chains import Chain, MarketConfig
-from chainwatch.model import Position
+from chainwatch.model import Asset, Position
+from chainwatch.risk.interest import Compounding
 from chainwatch.rpc import BlockReader
+
+
+@dataclass(frozen=True)
+class MarketRate:
+    """One asset of a market as a new borrower meets it: what it is worth, what it lends
+    against and what borrowing it costs now.
+
+    Cost comparisons need these terms for markets where the user holds nothing yet, so they
+    cannot come from a `Position`. None marks what the market does not offer: an asset it does
+    not accept as collateral, or one it does not lend.
+    """
+
+    asset: Asset
+    price_usd: Decimal
+    max_ltv: Decimal | None = None
+    liquidation_threshold: Decimal | None = None
+    borrow_apr: Decimal | None = None
 
 
 class Adapter(ABC):
@@ -22,6 +42,8 @@ class Adapter(ABC):
     # The market-table keys of the address book this adapter needs, each with its parser
     # (which raises ValueError on a bad value), so the book is validated before any RPC.
     settings_schema: ClassVar[Mapping[str, Callable[[Any], Any]]]
+    # How the protocol compounds its borrow rate into debt, for projecting interest.
+    interest_compounding: ClassVar[Compounding]
 
     def __init__(self, chain: Chain, market: MarketConfig) -> None:
         self.chain = chain
@@ -30,3 +52,7 @@ class Adapter(ABC):
     @abstractmethod
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
         """The non-empty positions of `accounts`, every read at `reader.block`."""
+
+    @abstractmethod
+    def market_rates(self, reader: BlockReader) -> list[MarketRate]:
+        """Every asset of the market with its price, collateral terms and borrow rate."""

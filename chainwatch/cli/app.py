@@ -19,6 +19,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stdout = Console()
+if not stdout.is_terminal:  # piped or redirected: do not squeeze tables into 80 columns
+    stdout = Console(width=160)
 stderr = Console(stderr=True)
 
 

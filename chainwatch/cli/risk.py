@@ -1,0 +1,185 @@
+"""`chainwatch risk`: scenarios, liquidation price, interest drift, what-if and probabilities,
+for live positions (wallet addresses) or a loan typed in by hand (--btc …)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from chainwatch.addresses import parse_address
+from chainwatch.chains import get_chain
+from chainwatch.cli.app import (
+    AddressBookOption,
+    BlockOption,
+    ChainOption,
+    OutputOption,
+    RpcOption,
+    app,
+    emit,
+    render_text,
+    stdout,
+)
+from chainwatch.model import Position
+from chainwatch.risk.errors import RiskInputError
+from chainwatch.risk.interest import Compounding
+from chainwatch.risk.manual import manual_position
+from chainwatch.risk.report import RiskSettings, build_report, report_json
+from chainwatch.risk.scenarios import (
+    DEFAULT_CHANGES,
+    DEFAULT_DAYS,
+    StatusBands,
+    parse_changes,
+    parse_days,
+)
+from chainwatch.risk.tables import risk_tables
+from chainwatch.risk.volatility import chain_btc_volatility
+from chainwatch.snapshot import read_snapshot
+
+
+class RiskFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _decimal(option: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise RiskInputError(f"{option}: {text!r} is not a number") from None
+    if not value.is_finite():
+        raise RiskInputError(f"{option}: {text!r} is not a number")
+    return value
+
+
+def _optional_decimal(option: str, text: str | None) -> Decimal | None:
+    return None if text is None else _decimal(option, text)
+
+
+@app.command()
+def risk(
+    addresses: Annotated[
+        Optional[list[str]], typer.Argument(help="Wallet addresses (0x…).")
+    ] = None,
+    btc: Annotated[Optional[str], typer.Option(help="Hand-typed loan: BTC collateral.")] = None,
+    btc_price: Annotated[
+        Optional[str], typer.Option(help="Hand-typed loan: BTC price, USD.")
+    ] = None,
+    loan: Annotated[Optional[str], typer.Option(help="Hand-typed loan: debt, USD.")] = None,
+    apr: Annotated[str, typer.Option(help="Hand-typed loan: yearly rate, 0.08 for 8%.")] = "0",
+    liquidation_ltv: Annotated[
+        Optional[str], typer.Option(help="Hand-typed loan: LTV liquidated at.")
+    ] = None,
+    max_ltv: Annotated[Optional[str], typer.Option(help="Hand-typed loan: borrow limit.")] = None,
+    compounding: Annotated[
+        Optional[Compounding],
+        typer.Option(help="How debt compounds [default: per-second on chain, daily by hand]."),
+    ] = None,
+    drops: Annotated[
+        Optional[str], typer.Option(help="BTC moves: 0.15,0.3 falls, +0.2 a rise.")
+    ] = None,
+    days: Annotated[Optional[str], typer.Option(help="Days of interest, e.g. 30,90,180.")] = None,
+    warning_hf: Annotated[str, typer.Option(help="Warning below this health factor.")] = "1.5",
+    margin_call_hf: Annotated[
+        str, typer.Option(help="Margin call below this health factor.")
+    ] = "1.1",
+    survive: Annotated[str, typer.Option(help="Max loan that survives this BTC fall.")] = "0.30",
+    target_ltv: Annotated[
+        Optional[str], typer.Option(help="What-if: repay or add BTC to this LTV.")
+    ] = None,
+    horizon: Annotated[int, typer.Option(help="Outlook horizon, days.")] = 14,
+    drift: Annotated[str, typer.Option(help="Yearly BTC price drift, 0 by default.")] = "0",
+    volatility: Annotated[
+        Optional[str], typer.Option(help="Yearly BTC volatility, e.g. 0.55.")
+    ] = None,
+    volatility_days: Annotated[int, typer.Option(help="Days of BTC/USD feed rounds to read.")] = 30,
+    paths: Annotated[int, typer.Option(help="Monte Carlo paths.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 0,
+    chain: ChainOption = "ethereum",
+    rpc: RpcOption = None,
+    block: BlockOption = None,
+    protocol: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."
+        ),
+    ] = None,
+    address_book: AddressBookOption = None,
+    output_format: Annotated[
+        RiskFormat, typer.Option("--format", help="table or json.")
+    ] = RiskFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """How close loans are to liquidation, and what BTC moves and time would do to them."""
+    chain_config = get_chain(chain, address_book)
+    if addresses and btc is not None:
+        raise RiskInputError("give wallet addresses or a hand-typed loan (--btc …), not both")
+    if addresses:
+        snapshot = read_snapshot(
+            chain_config,
+            [parse_address(a) for a in addresses],
+            rpc=rpc or (),
+            block=block,
+            protocols=protocol or (),
+        )
+        if not snapshot.positions:
+            raise RiskInputError(f"no position for these wallets at block {snapshot.block_number}")
+        positions: tuple[Position, ...] = snapshot.positions
+        block = snapshot.block_number
+    else:
+        positions = (_typed_loan(btc, btc_price, loan, apr, liquidation_ltv, max_ltv),)
+    given_volatility = _optional_decimal("--volatility", volatility)
+    if given_volatility is None:
+        annual_volatility = chain_btc_volatility(chain_config, rpc or (), block, volatility_days)
+        volatility_source = f"{chain} BTC/USD feed, {volatility_days} days"
+    else:
+        annual_volatility, volatility_source = given_volatility, "--volatility"
+    settings = RiskSettings(
+        volatility=annual_volatility,
+        volatility_source=volatility_source,
+        changes=tuple(parse_changes(drops)) if drops else DEFAULT_CHANGES,
+        days=tuple(parse_days(days)) if days else DEFAULT_DAYS,
+        bands=StatusBands(
+            _decimal("--warning-hf", warning_hf), _decimal("--margin-call-hf", margin_call_hf)
+        ),
+        compounding=compounding or (Compounding.PER_SECOND if addresses else Compounding.DAILY),
+        survive=_decimal("--survive", survive),
+        target_ltv=_optional_decimal("--target-ltv", target_ltv),
+        horizon_days=horizon,
+        drift=_decimal("--drift", drift),
+        paths=paths,
+        seed=seed,
+    )
+    report = build_report(positions, settings)
+    if output_format is RiskFormat.json:
+        emit(json.dumps(report_json(report), indent=2) + "\n", output)
+    elif output:
+        emit(render_text(risk_tables(report)), output)
+    else:
+        stdout.print(risk_tables(report))
+
+
+def _typed_loan(
+    btc: str | None,
+    btc_price: str | None,
+    loan: str | None,
+    apr: str,
+    liquidation_ltv: str | None,
+    max_ltv: str | None,
+) -> Position:
+    if btc is None or btc_price is None or loan is None or liquidation_ltv is None:
+        raise RiskInputError(
+            "no position: give wallet addresses, or a loan as "
+            "--btc, --btc-price, --loan and --liquidation-ltv"
+        )
+    return manual_position(
+        btc=_decimal("--btc", btc),
+        btc_price=_decimal("--btc-price", btc_price),
+        loan=_decimal("--loan", loan),
+        apr=_decimal("--apr", apr),
+        liquidation_ltv=_decimal("--liquidation-ltv", liquidation_ltv),
+        max_ltv=_optional_decimal("--max-ltv", max_ltv),
+    )

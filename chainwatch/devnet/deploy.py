@@ -1,0 +1,206 @@
+"""Deploying the whole devnet world onto a fresh anvil, deterministically.
+
+One deployer (anvil account 0) sends every deployment in a fixed order, so contract addresses
+never change and chainwatch/chains/devnet.toml can list them. The world: WBTC/USDC/WETH, four
+Chainlink-style feeds with 90 days of seeded history, a WBTC/BTC×BTC/USD product feed, Multicall3
+at its canonical address, two Aave v3 markets ("aave-v3" and "spark"), a liquidity supplier and
+demo borrowers whose loans then accrue three days of interest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from web3 import Web3
+
+from chainwatch.devnet import actions, controls, price_history
+from chainwatch.devnet.aave_market import (
+    MarketSpec,
+    RateStrategy,
+    ReserveSpec,
+    deploy_artifact,
+    deploy_libraries,
+    deploy_market,
+)
+from chainwatch.devnet.anvil import CHAIN_ID, GENESIS_TIMESTAMP
+from chainwatch.devnet.deployment import Deployment
+from chainwatch.devnet.node import contract, deploy, rpc, transact
+
+MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+FEED_DECIMALS = 8
+HISTORY_DAYS = 90
+ACCRUAL_SECONDS = 3 * price_history.DAY  # loans open at genesis and accrue this long
+PUSH_CHUNK = 400  # rounds per pushRounds transaction (~11M gas, under the 30M block limit)
+
+TOKENS = {"WBTC": ("Wrapped BTC", 8), "USDC": ("USD Coin", 6), "WETH": ("Wrapped Ether", 18)}
+# Feed reference prices at the snapshot; BTC/USD and ETH/USD walk there, the others stay put.
+PRICES = {
+    "BTC/USD": Decimal("60000"),
+    "WBTC/BTC": Decimal("1"),
+    "ETH/USD": Decimal("3000"),
+    "USDC/USD": Decimal("1"),
+}
+WALKING_FEEDS = {"BTC/USD": 1, "ETH/USD": 2}  # feed -> random-walk salt
+
+USDC_RATES = RateStrategy(Decimal("0.90"), Decimal("0"), Decimal("0.04"), Decimal("0.60"))
+WETH_RATES = RateStrategy(Decimal("0.90"), Decimal("0"), Decimal("0.027"), Decimal("0.80"))
+WBTC_RATES = RateStrategy(Decimal("0.80"), Decimal("0"), Decimal("0.04"), Decimal("3.00"))
+USDC_RESERVE = ReserveSpec(Decimal("0.75"), Decimal("0.78"), Decimal("1.045"), Decimal("0.10"), True, USDC_RATES)
+WETH_RESERVE = ReserveSpec(Decimal("0.80"), Decimal("0.825"), Decimal("1.05"), Decimal("0.15"), True, WETH_RATES)
+MARKETS = (
+    MarketSpec(
+        name="aave-v3", market_id="Aave Ethereum Market (devnet)", token_name="Aave Ethereum",
+        a_token_prefix="aEth", debt_token_infix="Eth",
+        reserves={
+            "WBTC": ReserveSpec(Decimal("0.73"), Decimal("0.78"), Decimal("1.05"), Decimal("0.20"), True, WBTC_RATES),
+            "USDC": USDC_RESERVE,
+            "WETH": WETH_RESERVE,
+        },
+    ),
+    MarketSpec(
+        name="spark", market_id="Spark Protocol (devnet)", token_name="Spark",
+        a_token_prefix="sp", debt_token_infix="",
+        reserves={
+            # Spark's 2026-03-26 WBTC parameters; WBTC borrowing stays disabled there.
+            "WBTC": ReserveSpec(Decimal("0.77"), Decimal("0.78"), Decimal("1.07"), Decimal("0.20"), False, WBTC_RATES),
+            "USDC": USDC_RESERVE,
+            "WETH": WETH_RESERVE,
+        },
+    ),
+)
+
+# The supplier provides liquidity and also borrows against it, so utilisation (and therefore
+# the rates the demo loans pay) is mainnet-like (USDC ≈80% → ≈3.6% APR) while millions stay
+# available for tests to borrow. symbol -> (supplied, borrowed).
+SUPPLIER_ACCOUNT = 9
+SUPPLIER_BOOK = {
+    "aave-v3": {
+        "USDC": (Decimal("10000000"), Decimal("8000000")),
+        "WETH": (Decimal("5000"), Decimal("3500")),
+        "WBTC": (Decimal("100"), Decimal("5")),
+    },
+    "spark": {
+        "USDC": (Decimal("10000000"), Decimal("8000000")),
+        "WETH": (Decimal("5000"), Decimal("3500")),
+    },
+}
+
+
+@dataclass(frozen=True)
+class DemoLoan:
+    """A demo wallet: which anvil account, where it borrows, what it supplies and borrows."""
+
+    account: int
+    market: str | None
+    collateral: dict[str, Decimal]
+    debt: dict[str, Decimal]
+    idle: dict[str, Decimal]  # tokens held in the wallet, not supplied
+
+
+DEMO_LOANS = {
+    "A": DemoLoan(1, "aave-v3", {"WBTC": Decimal("1")}, {"USDC": Decimal("20000")}, {}),
+    "B": DemoLoan(2, "aave-v3", {"WBTC": Decimal("2"), "WETH": Decimal("10")},
+                  {"USDC": Decimal("50000"), "WETH": Decimal("5")}, {}),
+    "C": DemoLoan(3, "spark", {"WBTC": Decimal("0.5")}, {"USDC": Decimal("12000")}, {}),
+    "D": DemoLoan(4, None, {}, {}, {"WBTC": Decimal("0.25")}),
+}
+
+
+def _feed_rounds() -> dict[str, list[price_history.Round]]:
+    """Every feed's rounds from HISTORY_DAYS before genesis to the end of the accrual period."""
+    start = GENESIS_TIMESTAMP - HISTORY_DAYS * price_history.DAY
+    end = GENESIS_TIMESTAMP + ACCRUAL_SECONDS
+    rounds = {}
+    for pair, price in PRICES.items():
+        if pair in WALKING_FEEDS:
+            rounds[pair] = price_history.random_walk(price, start, end, price_history.HOUR, WALKING_FEEDS[pair])
+        else:
+            rounds[pair] = price_history.constant(price, start, end, price_history.DAY)
+    return rounds
+
+
+def _push(w3: Web3, feed: str, rounds: list[price_history.Round], sender: str) -> None:
+    aggregator = contract(w3, "ChainlinkStyleAggregator", feed)
+    for i in range(0, len(rounds), PUSH_CHUNK):
+        chunk = rounds[i : i + PUSH_CHUNK]
+        call = aggregator.functions.pushRounds([r.answer for r in chunk], [r.updated_at for r in chunk])
+        transact(w3, call, sender)
+
+
+def _open_loan(w3: Web3, pool: str, tokens: dict[str, str], loan: DemoLoan, account: str) -> None:
+    for symbol, amount in loan.collateral.items():
+        controls.mint(w3, tokens[symbol], account, amount)
+        actions.approve(w3, tokens[symbol], account, pool)
+        actions.supply(w3, pool, tokens[symbol], amount, account)
+    for symbol, amount in loan.debt.items():
+        actions.borrow(w3, pool, tokens[symbol], amount, account)
+
+
+def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
+    """Deploy everything onto a fresh anvil started at GENESIS_TIMESTAMP; returns the addresses."""
+    accounts = w3.eth.accounts
+    deployer = accounts[0]
+
+    tokens = {
+        symbol: deploy_artifact(w3, deployer, "MintableERC20", name, symbol, decimals)
+        for symbol, (name, decimals) in TOKENS.items()
+    }
+    aggregator = compiled["ChainlinkStyleAggregator"]
+    feeds = {
+        pair: deploy(w3, deployer, aggregator["abi"], aggregator["bytecode"], FEED_DECIMALS, pair)
+        for pair in PRICES
+    }
+    rounds = _feed_rounds()
+    for pair, feed in feeds.items():
+        _push(w3, feed, [r for r in rounds[pair] if r.updated_at <= GENESIS_TIMESTAMP], deployer)
+    product = compiled["ProductPriceFeed"]
+    feeds["WBTC/BTC/USD"] = deploy(
+        w3, deployer, product["abi"], product["bytecode"], feeds["WBTC/BTC"], feeds["BTC/USD"], "WBTC/BTC/USD"
+    )
+    rpc(w3, "anvil_setCode", [MULTICALL3, compiled["Multicall3"]["deployedBytecode"]])
+
+    libraries = deploy_libraries(w3, deployer)
+    price_sources = {"WBTC": feeds["WBTC/BTC/USD"], "USDC": feeds["USDC/USD"], "WETH": feeds["ETH/USD"]}
+    markets = {spec.name: deploy_market(w3, deployer, spec, libraries, tokens, price_sources) for spec in MARKETS}
+
+    supplier = accounts[SUPPLIER_ACCOUNT]
+    for market_name, book in SUPPLIER_BOOK.items():
+        pool = markets[market_name].pool
+        for symbol, (supplied, _) in book.items():
+            controls.mint(w3, tokens[symbol], supplier, supplied)
+            actions.approve(w3, tokens[symbol], supplier, pool)
+            actions.supply(w3, pool, tokens[symbol], supplied, supplier)
+        for symbol, (_, borrowed) in book.items():
+            actions.borrow(w3, pool, tokens[symbol], borrowed, supplier)
+
+    demo_wallets = {}
+    for label, loan in DEMO_LOANS.items():
+        account = accounts[loan.account]
+        demo_wallets[label] = account
+        if loan.market:
+            _open_loan(w3, markets[loan.market].pool, tokens, loan, account)
+        for symbol, amount in loan.idle.items():
+            controls.mint(w3, tokens[symbol], account, amount)
+
+    # Let the loans accrue interest, then publish the feed rounds of those days (in order, so
+    # the history stays monotonic); the last round of each walking feed is its reference price.
+    rpc(w3, "evm_setNextBlockTimestamp", [GENESIS_TIMESTAMP + ACCRUAL_SECONDS])
+    controls.mine(w3)
+    for pair, feed in feeds.items():
+        if pair in rounds:
+            _push(w3, feed, [r for r in rounds[pair] if r.updated_at > GENESIS_TIMESTAMP], deployer)
+    latest = w3.eth.get_block(controls.mine(w3, 2))
+    return Deployment(
+        chain_id=CHAIN_ID,
+        multicall3=MULTICALL3,
+        deployer=deployer,
+        supplier=supplier,
+        tokens=tokens,
+        feeds=feeds,
+        markets=markets,
+        demo_wallets=demo_wallets,
+        snapshot_block=int(latest["number"]),
+        snapshot_timestamp=int(latest["timestamp"]),
+    )

@@ -1,0 +1,167 @@
+"""The risk report: every figure of `chainwatch risk` for a list of positions, as one dict.
+
+Values stay Decimal (and enums) so the table renders the very figures the JSON carries;
+`report_json` turns them into the documented schema, decimals as strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Sequence
+
+from chainwatch.export import decimal_text
+from chainwatch.model import Position
+from chainwatch.risk.errors import RiskInputError, require_fraction, require_positive
+from chainwatch.risk.interest import DAYS_PER_YEAR, Compounding, accrue
+from chainwatch.risk.montecarlo import (
+    BarrierProblem,
+    closed_form_probability,
+    monte_carlo_probability,
+)
+from chainwatch.risk.portfolio import portfolio_risk
+from chainwatch.risk.safety import margin_of_safety
+from chainwatch.risk.scenarios import (
+    DEFAULT_CHANGES,
+    DEFAULT_DAYS,
+    OUTLOOK,
+    StatusBands,
+    price_scenario,
+    price_scenarios,
+    time_scenarios,
+)
+from chainwatch.risk.targets import max_loan_for_drop, what_if
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """The questions asked of every position; `volatility` is yearly, however it was obtained."""
+
+    volatility: Decimal
+    volatility_source: str
+    changes: tuple[Decimal, ...] = DEFAULT_CHANGES
+    days: tuple[int, ...] = DEFAULT_DAYS
+    bands: StatusBands = field(default_factory=StatusBands)
+    compounding: Compounding = Compounding.DAILY
+    survive: Decimal = Decimal("0.30")
+    target_ltv: Decimal | None = None
+    horizon_days: int = 14
+    drift: Decimal = Decimal(0)
+    paths: int = 100_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        require_fraction("--survive", self.survive)
+        require_positive("--volatility", self.volatility)
+        if self.horizon_days < 1:
+            raise RiskInputError(f"--horizon must be at least one day, got {self.horizon_days}")
+
+
+def liquidation_probability(position: Position, settings: RiskSettings) -> dict[str, Any] | None:
+    """Chance that BTC touches the liquidation price within the horizon; None when no BTC price
+    liquidates the position.
+
+    The liquidation price rises as interest accrues; its log rate over the horizon is handed to
+    both methods, so the closed form stays exact for it.
+    """
+    spot, barrier = position.btc_price_usd, position.liquidation_price_btc
+    if spot is None or barrier is None:
+        return None
+    years = Decimal(settings.horizon_days) / DAYS_PER_YEAR
+    later = accrue(position, settings.horizon_days, settings.compounding).liquidation_price_btc
+    rate = (later / barrier).ln() / years if later else Decimal(0)
+    problem = BarrierProblem(spot, barrier, settings.volatility, years, settings.drift, rate)
+    estimate = monte_carlo_probability(problem, settings.paths, seed=settings.seed)
+    return {
+        "horizon_days": settings.horizon_days,
+        "probability": estimate.probability,
+        "standard_error": estimate.standard_error,
+        "probability_closed_form": closed_form_probability(problem),
+        "volatility_annual": settings.volatility,
+        "drift": settings.drift,
+        "paths": estimate.paths,
+        "seed": settings.seed,
+        "liquidation_price_at_horizon": later,
+    }
+
+
+def position_report(position: Position, settings: RiskSettings) -> dict[str, Any]:
+    margin = margin_of_safety(position)
+    at_horizon = accrue(position, settings.horizon_days, settings.compounding)
+    return {
+        "protocol": position.protocol,
+        "market": position.market,
+        "account": position.account,
+        "chain": position.chain,
+        "block": position.block_number,
+        "collateral_usd": position.collateral_usd,
+        "debt_usd": position.debt_usd,
+        "btc_price": position.btc_price_usd,
+        "ltv": position.ltv,
+        "max_ltv": position.max_ltv,
+        "liquidation_ltv": position.liquidation_ltv,
+        "health_factor": position.health_factor,
+        "status": settings.bands.status(position.health_factor),
+        "liquidation_price_btc": position.liquidation_price_btc,
+        "margin_of_safety_usd": None if margin is None else margin.usd,
+        "margin_of_safety_pct": None if margin is None else margin.fraction,
+        "price_scenarios": [
+            asdict(s) for s in price_scenarios(position, settings.changes, settings.bands)
+        ],
+        "time_scenarios": [
+            asdict(s) for s in time_scenarios(position, settings.days, settings.compounding)
+        ],
+        "max_loan_for_drop": {
+            "drop": settings.survive,
+            "max_loan": max_loan_for_drop(position, settings.survive),
+        },
+        "what_if": None
+        if settings.target_ltv is None
+        else asdict(what_if(position, settings.target_ltv)),
+        "outlook": {
+            "horizon_days": settings.horizon_days,
+            "scenarios": [
+                {"name": name, **asdict(price_scenario(at_horizon, change, settings.bands))}
+                for name, change in OUTLOOK
+            ],
+        },
+        "liquidation_probability": liquidation_probability(position, settings),
+    }
+
+
+def build_report(positions: Sequence[Position], settings: RiskSettings) -> dict[str, Any]:
+    portfolio = portfolio_risk(positions)
+    return {
+        "compounding": settings.compounding,
+        "volatility_annual": settings.volatility,
+        "volatility_source": settings.volatility_source,
+        "positions": [position_report(p, settings) for p in positions],
+        "portfolio": {
+            "positions": len(positions),
+            "collateral_usd": portfolio.collateral_usd,
+            "debt_usd": portfolio.debt_usd,
+            "ltv": portfolio.ltv,
+            "worst_position": {
+                "protocol": portfolio.worst.protocol,
+                "market": portfolio.worst.market,
+                "account": portfolio.worst.account,
+                "health_factor": portfolio.worst.health_factor,
+            },
+            "first_liquidation_price_btc": portfolio.first_liquidation_price_btc,
+            "last_liquidation_price_btc": portfolio.last_liquidation_price_btc,
+        },
+    }
+
+
+def report_json(value: Any) -> Any:
+    """The report with decimals as plain-notation strings and enums as their values."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: report_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [report_json(item) for item in value]
+    return value

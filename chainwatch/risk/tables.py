@@ -1,0 +1,166 @@
+"""The risk report as rich tables, drawn from the same dict the JSON carries so the two never
+disagree; only here are its figures rounded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from rich.console import Group
+from rich.table import Table
+
+from chainwatch.render import _money, _percent
+from chainwatch.risk.scenarios import Status
+
+_STATUS_COLOURS = {
+    Status.HEALTHY: "green",
+    Status.WARNING: "yellow",
+    Status.MARGIN_CALL: "dark_orange",
+    Status.LIQUIDATION: "red",
+}
+
+
+def _status(status: Status) -> str:
+    return f"[{_STATUS_COLOURS[status]}]{status.value}[/]"
+
+
+def _health(value: Decimal | None) -> str:
+    return "∞" if value is None else f"{value:.3f}"
+
+
+def _facts(title: str, rows: Iterable[tuple[str, str]]) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _scenario_table(
+    title: str, label: str, scenarios: list[dict[str, Any]], name: Callable[[dict[str, Any]], str]
+) -> Table:
+    table = Table(label, "BTC price", "LTV", "health", "status", title=title, title_justify="left")
+    for s in scenarios:
+        table.add_row(
+            name(s),
+            _money(s["btc_price"]),
+            _percent(s["ltv"]),
+            _health(s["health_factor"]),
+            _status(s["status"]),
+        )
+    return table
+
+
+def _summary(p: dict[str, Any]) -> Table:
+    margin, survive = p["margin_of_safety_usd"], p["max_loan_for_drop"]
+    rows = [
+        ("collateral / debt", f"{_money(p['collateral_usd'])} / {_money(p['debt_usd'])}"),
+        ("BTC price", _money(p["btc_price"])),
+        ("LTV", f"{_percent(p['ltv'])} (max {_percent(p['max_ltv'])})"),
+        ("liquidation LTV", _percent(p["liquidation_ltv"])),
+        ("health factor", f"{_health(p['health_factor'])}  {_status(p['status'])}"),
+        ("liquidation price", _money(p["liquidation_price_btc"])),
+        (
+            "margin of safety",
+            "-" if margin is None else f"{_money(margin)} ({_percent(p['margin_of_safety_pct'])})",
+        ),
+        (f"max loan surviving a {_percent(survive['drop'])} fall", _money(survive["max_loan"])),
+    ]
+    w = p["what_if"]
+    if w:
+        after = w["liquidation_price_after_repay"]
+        rows.append(
+            (
+                f"to {_percent(w['target_ltv'])} LTV: repay",
+                f"{_money(w['repay'])} → liq. {_money(after)}",
+            )
+        )
+        if w["add_btc"] is not None:
+            after = w["liquidation_price_after_add_btc"]
+            rows.append(("… or add BTC", f"{w['add_btc']:,.8f} → liq. {_money(after)}"))
+    return _facts(" · ".join(part for part in (p["protocol"], p["account"]) if part), rows)
+
+
+def _interest(p: dict[str, Any], compounding: str) -> Table:
+    table = Table(
+        "days",
+        "simple",
+        "daily",
+        compounding,
+        "LTV",
+        title="interest at today's price",
+        title_justify="left",
+    )
+    for t in p["time_scenarios"]:
+        table.add_row(
+            str(t["days"]),
+            _money(t["interest_simple"]),
+            _money(t["interest_daily"]),
+            _money(t["interest"]),
+            _percent(t["ltv"]),
+        )
+    return table
+
+
+def _odds(p: dict[str, Any], source: str) -> str:
+    odds = p["liquidation_probability"]
+    if odds is None:
+        return "no BTC price liquidates this position"
+    return (
+        f"chance BTC touches the liquidation price within {odds['horizon_days']} days: "
+        f"{_percent(odds['probability'])} ± {_percent(2 * odds['standard_error'])} "
+        f"(Monte Carlo, {odds['paths']:,} paths), {_percent(odds['probability_closed_form'])} "
+        f"(closed form); volatility {_percent(odds['volatility_annual'])} a year ({source})"
+    )
+
+
+def _position(p: dict[str, Any], report: dict[str, Any]) -> Group:
+    outlook = p["outlook"]
+    return Group(
+        _summary(p),
+        _scenario_table(
+            "price scenarios",
+            "BTC move",
+            p["price_scenarios"],
+            lambda s: f"{s['change'] * 100:+.0f}%",
+        ),
+        _interest(p, report["compounding"].value),
+        _scenario_table(
+            f"{outlook['horizon_days']}-day outlook",
+            "scenario",
+            outlook["scenarios"],
+            lambda s: s["name"],
+        ),
+        _odds(p, report["volatility_source"]),
+        "",
+    )
+
+
+def _portfolio(portfolio: dict[str, Any]) -> Table:
+    worst = portfolio["worst_position"]
+    return _facts(
+        f"all {portfolio['positions']} positions",
+        [
+            (
+                "collateral / debt",
+                f"{_money(portfolio['collateral_usd'])} / {_money(portfolio['debt_usd'])}",
+            ),
+            ("LTV", _percent(portfolio["ltv"])),
+            (
+                "worst position",
+                f"{worst['protocol']} · {worst['account']} "
+                f"(health {_health(worst['health_factor'])})",
+            ),
+            ("first liquidation at BTC", _money(portfolio["first_liquidation_price_btc"])),
+            ("last liquidation at BTC", _money(portfolio["last_liquidation_price_btc"])),
+        ],
+    )
+
+
+def risk_tables(report: dict[str, Any]) -> Group:
+    """Per position: summary, price scenarios, interest, outlook; then the portfolio if several."""
+    parts: list[Any] = [_position(p, report) for p in report["positions"]]
+    if len(report["positions"]) > 1:
+        parts.append(_portfolio(report["portfolio"]))
+    return Group(*parts)

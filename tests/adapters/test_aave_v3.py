@@ -1,0 +1,184 @@
+"""The Aave v3 adapter against the real Aave v3 bytecode on the devnet, for Aave and Spark alike.
+
+Loans are opened through the real Pool (approve, supply, borrow); the adapter reads them back
+through Multicall3 at one pinned block, and the Pool's own getUserAccountData is the referee.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.abi import function
+from chainwatch.chains import get_chain
+from chainwatch.devnet import actions, controls
+from chainwatch.devnet.node import contract
+from chainwatch.model import Position
+from chainwatch.rpc import Call, EndpointPool
+from chainwatch.snapshot import read_snapshot
+
+D = Decimal
+DAY = 86_400
+WAD = D(10) ** 18
+
+
+def open_loan(chain, market: str, account: str, collateral: dict[str, Decimal], borrow: dict[str, Decimal]):
+    """Mint, approve, supply each collateral asset and borrow each debt asset, for real."""
+    w3, deployment = chain.w3, chain.deployment
+    pool = deployment.markets[market].pool
+    for symbol, amount in collateral.items():
+        token = deployment.tokens[symbol]
+        controls.mint(w3, token, account, amount)
+        actions.approve(w3, token, account, pool)
+        actions.supply(w3, pool, token, amount, account)
+    for symbol, amount in borrow.items():
+        actions.borrow(w3, pool, deployment.tokens[symbol], amount, account)
+
+
+def read(chain, account: str, market: str, block: int | None = None) -> Position:
+    snapshot = read_snapshot(
+        get_chain("devnet"), [account], rpc=[chain.rpc_url], block=block, protocols=[market]
+    )
+    (position,) = snapshot.positions
+    assert position.block_number == snapshot.block_number
+    return position
+
+
+def pool_account_data(chain, market: str, account: str, block: int) -> tuple[int, ...]:
+    pool = chain.deployment.markets[market].pool
+    reader = EndpointPool([chain.rpc_url]).reader(block)
+    (row,) = reader.read([Call(pool, function("AavePool", "getUserAccountData"), (account,))])
+    return row
+
+
+def assert_health_factor_matches_pool(chain, market: str, position: Position) -> None:
+    """Our exact health factor against the Pool's, within the Pool's own rounding.
+
+    The Pool truncates each asset's value to its oracle unit (1e-8 USD) and the averaged
+    liquidation threshold to whole basis points; the bound below is exactly those truncations.
+    """
+    data = pool_account_data(chain, market, position.account, position.block_number)
+    pool_hf = D(data[5]) / WAD
+    pool_threshold_bps = data[3]
+    truncation = D(1) / pool_threshold_bps if len(position.collateral) > 1 else D(0)
+    tolerance = position.health_factor * (truncation + D("1e-9")) + D("1e-18")
+    assert abs(position.health_factor - pool_hf) <= tolerance
+    assert abs(position.collateral_usd - D(data[0]) / 10**8) <= D("1e-8") * len(position.collateral)
+    assert abs(position.debt_usd - D(data[1]) / 10**8) <= D("1e-8") * len(position.debt)
+
+
+@pytest.fixture
+def borrower(chain):
+    return chain.w3.eth.accounts[5]
+
+
+@pytest.mark.parametrize("market", ["aave-v3", "spark"])
+def test_a_fresh_loan_reads_back_exactly(chain, borrower, market):
+    open_loan(chain, market, borrower, {"WBTC": D("1.5")}, {"USDC": D(30000)})
+    position = read(chain, borrower, market)
+
+    assert position.protocol == market
+    assert position.market == chain.deployment.markets[market].pool
+    (wbtc,) = position.collateral
+    (usdc,) = position.debt
+    assert wbtc.asset.symbol == "WBTC" and wbtc.asset.decimals == 8
+    assert wbtc.amount == D("1.50000000")
+    assert usdc.asset.symbol == "USDC" and usdc.amount == D("30000.000000")
+    assert wbtc.price_usd == D(60000) and usdc.price_usd == D(1)
+    assert usdc.borrow_apr > 0
+    assert wbtc.max_ltv == (D("0.73") if market == "aave-v3" else D("0.77"))
+    assert wbtc.liquidation_threshold == D("0.78")
+    assert position.ltv == D(30000) / D(90000)
+    # 1.5 BTC × p × 0.78 = 30,000
+    assert position.liquidation_price_btc == D(30000) / (D("1.5") * D("0.78"))
+    assert_health_factor_matches_pool(chain, market, position)
+
+
+def test_a_btc_price_move_moves_ltv_and_health_factor(chain, borrower):
+    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(30000)})
+    before = read(chain, borrower, "aave-v3")
+    controls.set_btc_price(chain.w3, chain.deployment, D(45000))
+    after = read(chain, borrower, "aave-v3")
+
+    assert after.collateral[0].price_usd == D(45000)
+    assert after.ltv > before.ltv
+    assert after.health_factor < before.health_factor
+    # The debt grew by the interest of one block only, so the liquidation price barely moves.
+    assert abs(after.liquidation_price_btc / before.liquidation_price_btc - 1) < D("1e-6")
+    assert_health_factor_matches_pool(chain, "aave-v3", after)
+
+
+def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
+    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(20000)})
+    usdc = chain.deployment.usdc
+    pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)
+    start_block = chain.w3.eth.block_number
+    index_before = pool.functions.getReserveNormalizedVariableDebt(usdc).call(block_identifier=start_block)
+    controls.advance_time(chain.w3, 30 * DAY)
+    end_block = chain.w3.eth.block_number
+    index_after = pool.functions.getReserveNormalizedVariableDebt(usdc).call(block_identifier=end_block)
+
+    before = read(chain, borrower, "aave-v3", block=start_block)
+    after = read(chain, borrower, "aave-v3", block=end_block)
+    expected = before.debt[0].amount * D(index_after) / D(index_before)
+    assert abs(after.debt[0].amount - expected) <= D("0.000001")  # one unit of USDC's last decimal
+    assert after.debt[0].amount > before.debt[0].amount
+    # the APR the adapter reports explains the growth: continuous accrual at ~that rate
+    growth = after.debt[0].amount / before.debt[0].amount - 1
+    assert abs(growth - before.debt[0].borrow_apr * 30 / 365) < D("0.0005")
+    assert after.ltv > before.ltv
+    assert_health_factor_matches_pool(chain, "aave-v3", after)
+
+
+def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower):
+    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(40000)})
+    position = read(chain, borrower, "aave-v3")
+
+    assert [h.asset.symbol for h in position.collateral] == ["WBTC", "WETH"]
+    weth = position.collateral[1]
+    # WETH is borrowed by others, so the supply has earned interest since it was made:
+    # the amount is the aToken's balance at the block, to the wei.
+    a_weth = contract(chain.w3, "AToken", chain.deployment.markets["aave-v3"].a_tokens["WETH"])
+    raw = a_weth.functions.balanceOf(borrower).call(block_identifier=position.block_number)
+    assert weth.amount == D(raw).scaleb(-18) and weth.amount > D(10)
+    assert weth.price_usd == D(3000)
+    wbtc_usd, weth_usd = position.collateral[0].value_usd, weth.value_usd
+    expected_lt = (wbtc_usd * D("0.78") + weth_usd * D("0.825")) / (wbtc_usd + weth_usd)
+    assert position.liquidation_ltv == expected_lt
+    # WETH held at its price: BTC units × p × 0.78 + WETH value × 0.825 = debt
+    btc_units = position.collateral[0].amount
+    expected_price = (position.debt_usd - weth_usd * D("0.825")) / (btc_units * D("0.78"))
+    assert abs(position.liquidation_price_btc - expected_price) < D("1e-18")
+    assert_health_factor_matches_pool(chain, "aave-v3", position)
+
+
+def test_collateral_switched_off_is_not_collateral(chain, borrower):
+    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(1)}, {})
+    pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)
+    from chainwatch.devnet.node import transact
+
+    transact(chain.w3, pool.functions.setUserUseReserveAsCollateral(chain.deployment.weth, False), borrower)
+    position = read(chain, borrower, "aave-v3")
+    assert [h.asset.symbol for h in position.collateral] == ["WBTC"]
+
+
+def test_an_account_without_a_loan_has_no_position(chain):
+    empty = chain.deployment.demo_wallets["D"]
+    snapshot = read_snapshot(get_chain("devnet"), [empty], rpc=[chain.rpc_url])
+    assert snapshot.positions == ()
+
+
+def test_many_accounts_are_read_at_one_block(chain):
+    wallets = list(chain.deployment.demo_wallets.values())
+    snapshot = read_snapshot(get_chain("devnet"), wallets, rpc=[chain.rpc_url])
+    assert {p.block_number for p in snapshot.positions} == {snapshot.block_number}
+    assert sorted((p.account, p.protocol) for p in snapshot.positions) == sorted(
+        [
+            (chain.deployment.demo_wallets["A"], "aave-v3"),
+            (chain.deployment.demo_wallets["B"], "aave-v3"),
+            (chain.deployment.demo_wallets["C"], "spark"),
+        ]
+    )
+    for position in snapshot.positions:
+        assert_health_factor_matches_pool(chain, position.protocol, position)

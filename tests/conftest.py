@@ -1,0 +1,44 @@
+"""Shared fixtures: a private devnet anvil (real Aave v3 bytecode) for chain tests.
+
+`devnet` starts one anvil per test session from the cached snapshot on a free localhost port
+(the first run on a machine builds the snapshot: npm ci, compile, deploy — about a minute).
+`chain` wraps each test in evm_snapshot/evm_revert, so no test sees another's transactions,
+price moves or time jumps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from web3 import Web3
+
+from chainwatch.devnet import Deployment, DevnetInfo, start
+from chainwatch.devnet.node import rpc
+
+
+@dataclass(frozen=True)
+class Devnet:
+    """What a chain test needs: the endpoint, a client and every deployed address."""
+
+    rpc_url: str
+    w3: Web3
+    deployment: Deployment
+    info: DevnetInfo
+
+
+@pytest.fixture(scope="session")
+def devnet() -> Iterator[Devnet]:
+    with start() as info:
+        yield Devnet(rpc_url=info.rpc_url, w3=info.web3(), deployment=info.deployment, info=info)
+
+
+@pytest.fixture
+def chain(devnet: Devnet) -> Iterator[Devnet]:
+    """The session devnet, rolled back to its state before the test when the test ends."""
+    snapshot_id = rpc(devnet.w3, "evm_snapshot")
+    try:
+        yield devnet
+    finally:
+        rpc(devnet.w3, "evm_revert", [snapshot_id])

@@ -1,0 +1,152 @@
+"""The devnet itself: real Aave v3 bytecode, our feeds and Multicall3, snapshot reuse, controls."""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.devnet import actions, anvil, controls, snapshot, start
+from chainwatch.devnet.addressbook import ADDRESS_BOOK
+from chainwatch.devnet.deploy import ACCRUAL_SECONDS, HISTORY_DAYS
+from chainwatch.devnet.node import contract
+
+pytestmark = pytest.mark.chain
+
+USD = 10**8  # AaveOracle base unit
+WAD = 10**18
+
+
+def test_multicall3_at_canonical_address_runs_aggregate3(devnet):
+    w3, dep = devnet.w3, devnet.deployment
+    multicall = contract(w3, "Multicall3", dep.multicall3)
+    wbtc = contract(w3, "MintableERC20", dep.wbtc)
+    feed = contract(w3, "ChainlinkStyleAggregator", dep.btc_usd_feed)
+    calls = [
+        (dep.wbtc, False, wbtc.encode_abi("decimals")),
+        (dep.multicall3, False, multicall.encode_abi("getBlockNumber")),
+        (dep.btc_usd_feed, True, feed.encode_abi("getRoundData", [0])),  # reverts: no round 0
+    ]
+    results = multicall.functions.aggregate3(calls).call()
+    assert results[0] == (True, (8).to_bytes(32, "big"))
+    assert int.from_bytes(results[1][1], "big") == w3.eth.block_number
+    assert results[2][0] is False
+    assert multicall.functions.getChainId().call() == 31337
+
+
+def test_demo_wallet_a_has_a_sane_aave_position(devnet):
+    dep = devnet.deployment
+    pool = contract(devnet.w3, "Pool", dep.markets["aave-v3"].pool)
+    collateral, debt, available, lt, ltv, health = pool.functions.getUserAccountData(dep.demo_wallets["A"]).call()
+    assert 60_000 * USD <= collateral < 60_010 * USD  # 1 WBTC at $60,000, plus supply interest
+    assert 20_000 * USD < debt < 20_010 * USD  # 20,000 USDC plus three days of interest
+    assert (lt, ltv) == (7800, 7300)
+    assert available == collateral * ltv // 10_000 - debt
+    assert Decimal(health) / WAD == pytest.approx(Decimal("2.34"), rel=Decimal("0.001"))
+
+
+def test_spark_market_carries_spark_wbtc_parameters(devnet):
+    dep = devnet.deployment
+    pool = contract(devnet.w3, "Pool", dep.markets["spark"].pool)
+    _, debt, _, lt, ltv, _ = pool.functions.getUserAccountData(dep.demo_wallets["C"]).call()
+    assert (lt, ltv) == (7800, 7700)
+    assert debt > 12_000 * USD
+
+
+def test_btc_usd_round_history_is_readable(devnet):
+    dep = devnet.deployment
+    feed = contract(devnet.w3, "ChainlinkStyleAggregator", dep.btc_usd_feed)
+    latest = feed.functions.latestRound().call()
+    assert latest == (HISTORY_DAYS * 86400 + ACCRUAL_SECONDS) // 3600 + 1
+    round_id, answer, _, updated_at, answered_in = feed.functions.latestRoundData().call()
+    assert (round_id, answer, answered_in) == (latest, 60_000 * USD, latest)
+    previous = feed.functions.getRoundData(latest - 1).call()
+    assert previous[3] == updated_at - 3600
+    first = feed.functions.getRoundData(1).call()
+    assert updated_at - first[3] == HISTORY_DAYS * 86400 + ACCRUAL_SECONDS
+    assert 10_000 * USD < first[1] < 300_000 * USD
+    assert feed.functions.getAnswer(1).call() == first[1]
+    assert feed.functions.getTimestamp(latest + 1).call() == 0
+
+
+def test_address_book_matches_deployment(devnet):
+    book = tomllib.loads(ADDRESS_BOOK.read_text())["chains"]["devnet"]
+    dep = devnet.deployment
+    assert book["wbtc"] == dep.wbtc and book["btc_usd_feed"] == dep.btc_usd_feed
+    providers = {m["name"]: m["pool_addresses_provider"] for m in book["markets"]}
+    assert providers == {name: m.pool_addresses_provider for name, m in dep.markets.items()}
+
+
+def test_clock_is_pinned_to_the_snapshot_not_the_wall_clock(chain):
+    w3 = chain.w3
+    before = w3.eth.get_block("latest")
+    controls.mine(w3)
+    assert w3.eth.get_block("latest")["timestamp"] == before["timestamp"] + 1
+
+
+def test_historical_state_survives_the_snapshot(devnet):
+    dep = devnet.deployment
+    pool = contract(devnet.w3, "Pool", dep.markets["aave-v3"].pool)
+    # Blocks before the three days of accrual are still there to read: then wallet A owed what
+    # it borrowed to within a cent; now it owes dollars more.
+    early = pool.functions.getUserAccountData(dep.demo_wallets["A"]).call(block_identifier=dep.snapshot_block - 10)
+    now = pool.functions.getUserAccountData(dep.demo_wallets["A"]).call()
+    assert 20_000 * USD <= early[1] < 20_000 * USD + USD // 100
+    assert now[1] > early[1] + USD
+
+
+def test_btc_price_moves_wbtc_in_the_aave_oracle(chain):
+    w3, dep = chain.w3, chain.deployment
+    market = dep.markets["aave-v3"]
+    controls.set_btc_price(w3, dep, Decimal("45000"))
+    oracle = contract(w3, "AaveOracle", market.oracle)
+    assert oracle.functions.getAssetPrice(dep.wbtc).call() == 45_000 * USD
+    health = contract(w3, "Pool", market.pool).functions.getUserAccountData(dep.demo_wallets["A"]).call()[5]
+    assert Decimal(health) / WAD == pytest.approx(Decimal("1.755"), rel=Decimal("0.001"))
+
+
+def test_time_advance_accrues_interest_and_is_rolled_back(chain):
+    w3, dep = chain.w3, chain.deployment
+    pool = contract(w3, "Pool", dep.markets["aave-v3"].pool)
+    debt_before = pool.functions.getUserAccountData(dep.demo_wallets["A"]).call()[1]
+    start_time = w3.eth.get_block("latest")["timestamp"]
+    assert controls.advance_time(w3, 30 * 86400) == start_time + 30 * 86400
+    debt_after = pool.functions.getUserAccountData(dep.demo_wallets["A"]).call()[1]
+    assert 20_000 * USD * 0.002 < debt_after - debt_before < 20_000 * USD * 0.01  # ≈3.6% APR
+
+
+def test_time_advance_of_previous_test_was_reverted(chain):
+    w3, dep = chain.w3, chain.deployment
+    assert w3.eth.block_number == dep.snapshot_block
+    controls.mine(w3)
+    assert w3.eth.get_block("latest")["timestamp"] == dep.snapshot_timestamp + 1
+
+
+def test_actions_open_and_close_a_position_with_real_receipts(chain):
+    w3, dep = chain.w3, chain.deployment
+    pool, wallet = dep.markets["aave-v3"].pool, chain.w3.eth.accounts[5]
+    controls.mint(w3, dep.wbtc, wallet, Decimal("0.5"))
+    controls.mint(w3, dep.usdc, wallet, Decimal("100"))  # covers interest on repay
+    gas = {
+        "approve": actions.approve(w3, dep.wbtc, wallet, pool)["gasUsed"],
+        "supply": actions.supply(w3, pool, dep.wbtc, Decimal("0.5"), wallet)["gasUsed"],
+        "borrow": actions.borrow(w3, pool, dep.usdc, Decimal("10000"), wallet)["gasUsed"],
+    }
+    actions.approve(w3, dep.usdc, wallet, pool)
+    gas["repay"] = actions.repay(w3, pool, dep.usdc, None, wallet)["gasUsed"]
+    gas["withdraw"] = actions.withdraw(w3, pool, dep.wbtc, None, wallet)["gasUsed"]
+    assert all(30_000 < used < 400_000 for used in gas.values()), gas
+    assert contract(w3, "MintableERC20", dep.wbtc).functions.balanceOf(wallet).call() == 50_000_000
+
+
+def test_a_second_start_loads_the_snapshot_without_rebuilding(devnet, monkeypatch):
+    def no_rebuild(folder):
+        raise AssertionError(f"snapshot rebuilt into {folder}")
+
+    monkeypatch.setattr(snapshot, "_build", no_rebuild)
+    with start() as second:
+        assert second.rpc_url != devnet.rpc_url
+        assert second.block == devnet.deployment.snapshot_block
+        assert second.deployment == devnet.deployment
+        assert anvil.port_in_use(int(second.rpc_url.rsplit(":", 1)[1]))

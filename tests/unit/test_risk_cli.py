@@ -1,0 +1,90 @@
+"""`chainwatch risk` on a hand-typed loan: JSON output and one-line errors with exit code 1.
+
+Live positions (wallet addresses) are read from the devnet by the chain tests.
+"""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.cli import main
+
+LOAN = [
+    "risk", "--btc", "0.5", "--btc-price", "60000", "--loan", "20000", "--apr", "0.08",
+    "--liquidation-ltv", "0.75", "--max-ltv", "0.5", "--volatility", "0.55", "--paths", "10000",
+]  # fmt: skip
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_for_the_issue_example(capsys):
+    code, out, _ = run(capsys, *LOAN, "--format", "json", "--target-ltv", "0.3", "--survive", "0.3")
+    assert code == 0
+    (p,) = json.loads(out)["positions"]
+    assert round(Decimal(p["ltv"]), 4) == Decimal("0.6667")
+    assert round(Decimal(p["liquidation_price_btc"]), 2) == Decimal(
+        "53333.33"
+    )  # 20,000 / (0.5 × 0.75)
+    assert Decimal(p["max_loan_for_drop"]["max_loan"]) == 15750  # 0.5 × 42,000 × 0.75
+    assert Decimal(p["what_if"]["repay"]) == 11000
+    assert [s["change"] for s in p["price_scenarios"]] == [
+        "-0.15",
+        "-0.30",
+        "-0.50",
+        "0.15",
+        "0.30",
+    ]
+    assert json.loads(out)["compounding"] == "daily"
+
+
+def test_scenarios_and_compounding_from_options(capsys):
+    code, out, _ = run(capsys, *LOAN, "--format", "json", "--drops", "0.1,+0.5", "--days", "7",
+                       "--compounding", "continuous")  # fmt: skip
+    (p,) = json.loads(out)["positions"]
+    assert [s["change"] for s in p["price_scenarios"]] == ["-0.1", "0.5"]
+    assert [t["days"] for t in p["time_scenarios"]] == [7]
+
+
+def test_table_output(capsys):
+    code, out, _ = run(capsys, *LOAN)
+    assert code == 0
+    assert "$53,333.33" in out and "price scenarios" in out and "14-day outlook" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--btc", "-1"], "--btc must be more than zero"),
+        (["--btc-price", "0"], "--btc-price must be more than zero"),
+        (["--liquidation-ltv", "1"], "--liquidation-ltv must be a fraction"),
+        (["--loan", "40000"], "LTV of 1 or more"),
+        (["--target-ltv", "0.8"], "not below the liquidation LTV"),
+        (["--drops", "30%"], "--drops"),
+        (["--days", "a week"], "--days"),
+        (["--apr", "eight"], "--apr"),
+        (["--margin-call-hf", "2"], "bands"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_one(capsys, args, message):
+    code, out, err = run(capsys, *LOAN, *args)
+    assert code == 1 and out == ""
+    assert message in err and err.count("\n") == 1
+
+
+def test_no_position_is_an_error(capsys):
+    code, _, err = run(capsys, "risk", "--volatility", "0.5")
+    assert code == 1 and "no position" in err
+
+
+def test_addresses_and_a_typed_loan_together_are_an_error(capsys):
+    code, _, err = run(capsys, *LOAN, "0x" + "55" * 20)
+    assert code == 1 and "not both" in err

@@ -1,0 +1,142 @@
+"""Volatility from a Chainlink feed's rounds: the estimator, and the walk back through
+`getRoundData` against a stand-in reader that answers like a pinned `BlockReader`."""
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from chainwatch.chains import Chain
+from chainwatch.risk.errors import RiskInputError
+from chainwatch.risk.volatility import (
+    ROUNDS_PER_READ,
+    Round,
+    annualised_volatility,
+    chain_btc_volatility,
+    feed_volatility,
+    read_feed_rounds,
+)
+from chainwatch.rpc import Block, Call, RpcError
+
+D = Decimal
+DAY = 86_400
+FEED = "0x" + "fe" * 20
+
+
+def test_volatility_of_three_rounds_by_hand():
+    # ln(110/100) = 0.0953102, ln(99/110) = −0.1053605; squares 0.0090840 + 0.0111008 =
+    # 0.0201849 over 2/365 of a year = 3.683739 a year; σ = √3.683739 = 1.919307.
+    rounds = [Round(2 * DAY, 99), Round(0, 100), Round(DAY, 110)]
+    assert round(annualised_volatility(rounds), 5) == D("1.91931")
+
+
+def test_a_flat_price_has_no_volatility():
+    assert annualised_volatility([Round(t * 3600, 6_000_000_000_000) for t in range(10)]) == 0
+
+
+def test_irregular_deviation_triggered_rounds_recover_the_true_volatility():
+    # A GBM path with σ = 0.6 sampled minute by minute; a round is written when the price has
+    # moved 0.5% since the last round or an hour has passed, as Chainlink's BTC/USD feed does.
+    rng = np.random.default_rng(11)
+    minutes = 60 * 24 * 120
+    sigma_per_minute = 0.6 / np.sqrt(365 * 24 * 60)
+    prices = 60_000 * np.exp(np.cumsum(sigma_per_minute * rng.standard_normal(minutes)))
+    rounds, last_price, last_time = [Round(0, 6_000_000_000_000)], 60_000.0, 0
+    for minute, price in enumerate(prices, start=1):
+        if abs(price / last_price - 1) >= 0.005 or minute - last_time >= 60:
+            rounds.append(Round(minute * 60, int(price * 1e8)))
+            last_price, last_time = price, minute
+    assert len(rounds) < minutes / 10  # irregular and sparse, not every minute
+    assert abs(annualised_volatility(rounds) - D("0.6")) < D("0.03")
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [[], [Round(0, 100)], [Round(5, 100), Round(5, 101)], [Round(0, 100), Round(60, 0)]],
+)
+def test_unusable_rounds_are_refused(rounds):
+    with pytest.raises(RiskInputError):
+        annualised_volatility(rounds)
+
+
+PHASE = 3 << 64
+
+
+class FeedReader:
+    """Answers Multicall3 reads of one feed like a `BlockReader` pinned at `now`.
+
+    Rounds 1..count of phase 3 exist, one an hour, ending at `now`; `gap` is a round id whose
+    read reverts (None), as a proxy does for a round it never wrote.
+    """
+
+    def __init__(self, count: int, now: int, gap: int | None = None) -> None:
+        self.count, self.now, self.gap = count, now, gap
+        self.block = Block(100, datetime.fromtimestamp(now, tz=timezone.utc))
+        self.batches: list[int] = []
+
+    def answer(self, round_id: int) -> tuple[int, int, int, int, int] | None:
+        number = round_id - PHASE
+        if not 1 <= number <= self.count or number == self.gap:
+            return None
+        updated = self.now - (self.count - number) * 3600
+        return (round_id, 6_000_000_000_000 + number, updated, updated, round_id)
+
+    def read(self, calls: list[Call]) -> list[tuple | None]:
+        self.batches.append(len(calls))
+        results = []
+        for call in calls:
+            assert call.target == FEED
+            if call.fn.name == "latestRoundData":
+                results.append(self.answer(PHASE + self.count))
+            else:
+                assert call.fn.name == "getRoundData"
+                results.append(self.answer(call.args[0]))
+        return results
+
+
+def test_reads_back_to_the_start_of_the_window_in_batches():
+    now = 1_800_000_000
+    reader = FeedReader(count=5000, now=now)
+    rounds = read_feed_rounds(reader, FEED, since=now - 30 * DAY)
+    assert len(rounds) == 30 * 24 + 1  # one an hour, both ends included
+    assert min(r.updated_at for r in rounds) == now - 30 * DAY
+    assert reader.batches == [1, ROUNDS_PER_READ]
+
+
+def test_stops_at_the_first_round_of_the_phase():
+    reader = FeedReader(count=1000, now=1_800_000_000)
+    rounds = read_feed_rounds(reader, FEED, since=0)
+    assert len(rounds) == 1000
+    assert reader.batches == [1, ROUNDS_PER_READ, 1000 - 1 - ROUNDS_PER_READ]
+
+
+def test_stops_at_a_round_the_feed_never_wrote():
+    reader = FeedReader(count=100, now=1_800_000_000, gap=60)
+    assert len(read_feed_rounds(reader, FEED, since=0)) == 40  # rounds 61..100
+
+
+def test_feed_volatility_uses_the_window_before_the_pinned_block():
+    reader = FeedReader(count=2000, now=1_800_000_000)
+    assert feed_volatility(reader, FEED, days=7) >= 0
+    assert reader.batches == [1, ROUNDS_PER_READ]  # 7 × 24 rounds fit one batch
+
+
+def test_a_silent_feed_is_an_rpc_error():
+    class Silent(FeedReader):
+        def read(self, calls):
+            return [None for _ in calls]
+
+    with pytest.raises(RpcError, match="latestRoundData"):
+        read_feed_rounds(Silent(10, 1_800_000_000), FEED, since=0)
+
+
+def test_a_zero_day_window_is_refused():
+    with pytest.raises(RiskInputError):
+        feed_volatility(FeedReader(10, 1_800_000_000), FEED, days=0)
+
+
+def test_a_chain_without_a_btc_feed_asks_for_volatility_by_hand():
+    chain = Chain("bare", 31337, ("http://127.0.0.1:1",), "0x" + "ca" * 20, "0x" + "11" * 20, ())
+    with pytest.raises(RiskInputError, match="--volatility"):
+        chain_btc_volatility(chain, (), None, 30)
