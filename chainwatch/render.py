@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich.markup import escape
 from rich.table import Table
 
 from chainwatch.model import Holding, Snapshot
@@ -29,6 +30,9 @@ def _health(value: Decimal | None) -> str:
 
 
 def short_address(address: str) -> str:
+    """0x1234…abcd for addresses; any other label (a hand-typed loan's) unchanged."""
+    if len(address) != 42 or not address.startswith("0x"):
+        return address
     return f"{address[:6]}…{address[-4:]}"
 
 
@@ -37,6 +41,8 @@ def positions_table(snapshot: Snapshot) -> Table:
         title=f"{snapshot.chain} · block {snapshot.block_number} · "
         f"{snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC",
         title_justify="left",
+        caption="\n".join(f"[yellow]⚠ {escape(w)}[/]" for w in snapshot.warnings) or None,
+        caption_justify="left",
     )
     for header in ("account", "market", "collateral", "debt"):
         table.add_column(header, no_wrap=True)

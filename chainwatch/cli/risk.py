@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -27,6 +28,7 @@ from chainwatch.model import Position
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.interest import Compounding
 from chainwatch.risk.manual import manual_position
+from chainwatch.risk.plot import plot_ltv_curves
 from chainwatch.risk.report import RiskSettings, build_report, report_json
 from chainwatch.risk.scenarios import (
     DEFAULT_CHANGES,
@@ -112,6 +114,9 @@ def risk(
         RiskFormat, typer.Option("--format", help="table or json.")
     ] = RiskFormat.table,
     output: OutputOption = None,
+    plot: Annotated[
+        Optional[Path], typer.Option(help="Also draw LTV against BTC price into this PNG.")
+    ] = None,
 ) -> None:
     """How close loans are to liquidation, and what BTC moves and time would do to them."""
     chain_config = get_chain(chain, address_book)
@@ -154,6 +159,8 @@ def risk(
         seed=seed,
     )
     report = build_report(positions, settings)
+    if plot:
+        plot_ltv_curves(positions, plot)
     if output_format is RiskFormat.json:
         emit(json.dumps(report_json(report), indent=2) + "\n", output)
     elif output:

@@ -1,0 +1,56 @@
+"""`chainwatch risk` on live devnet positions, and volatility from the feed's own round history."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from chainwatch.chains import get_chain
+from chainwatch.cli import main
+from chainwatch.risk.volatility import chain_btc_volatility, read_feed_rounds
+from chainwatch.rpc import EndpointPool
+
+D = Decimal
+
+
+def run_json(capsys, *args: str) -> dict:
+    try:
+        main(list(args))
+    except SystemExit as exit_:
+        assert not exit_.code, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def test_risk_of_live_positions_agrees_with_track_at_the_same_block(devnet, capsys):
+    wallets = [devnet.deployment.demo_wallets[k] for k in ("A", "C")]
+    common = ["--chain", "devnet", "--rpc", devnet.rpc_url, "--format", "json"]
+    tracked = run_json(capsys, "track", *wallets, *common)
+    risk = run_json(capsys, "risk", *wallets, *common, "--block", str(tracked["block"]), "--paths", "20000")
+
+    assert risk["compounding"] == "per-second"
+    assert risk["volatility_source"].startswith("devnet BTC/USD feed")
+    assert len(risk["positions"]) == len(tracked["positions"]) == 2
+    for live, seen in zip(risk["positions"], tracked["positions"]):
+        assert live["block"] == tracked["block"]
+        for key in ("ltv", "health_factor", "liquidation_price_btc", "liquidation_ltv"):
+            assert live[key] == seen[key]
+        assert D(live["btc_price"]) == D(60000)
+        probability = live["liquidation_probability"]
+        assert D(0) <= D(probability["probability"]) <= D(1)
+    assert D(risk["portfolio"]["debt_usd"]) == sum(D(p["debt_usd"]) for p in tracked["positions"])
+
+
+def test_volatility_of_the_seeded_btc_history_is_about_fifty_percent(devnet):
+    chain = get_chain("devnet")
+    volatility = chain_btc_volatility(chain, [devnet.rpc_url], None, 30)
+    # The devnet seeds 90 days of hourly rounds from a random walk at 50% a year.
+    assert D("0.40") < volatility < D("0.60")
+
+
+def test_round_history_is_read_in_batches_back_to_the_window(devnet):
+    reader = EndpointPool([devnet.rpc_url]).reader()
+    now = int(reader.block.timestamp.timestamp())
+    rounds = read_feed_rounds(reader, devnet.deployment.btc_usd_feed, now - 10 * 86_400)
+    assert len(rounds) >= 10 * 24  # hourly rounds for ten days
+    assert all(r.updated_at >= now - 10 * 86_400 for r in rounds)
+    assert [r.updated_at for r in rounds] == sorted((r.updated_at for r in rounds), reverse=True)
