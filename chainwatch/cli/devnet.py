@@ -46,10 +46,14 @@ def devnet_up(port: PortOption = devnet.DEFAULT_PORT) -> None:
 @devnet_app.command("down")
 def devnet_down() -> None:
     """Stop the local chain this tool started."""
-    stderr.print(devnet.down())
+    stderr.print("devnet stopped" if devnet.down() else "no devnet running")
 
 
 @devnet_app.command("status")
 def devnet_status() -> None:
     """Say whether the local chain is running."""
-    stderr.print(devnet.status())
+    info = devnet.status()
+    if info is None:
+        stderr.print("no devnet running")
+    else:
+        stderr.print(f"devnet running at {info.rpc_url} (pid {info.pid}, block {info.block})")

@@ -63,7 +63,9 @@ def _run_dir() -> Path:
 
 def _command_line(pid: int) -> str:
     """The process's command line, or "" if there is no such process."""
-    done = subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False)
+    # -ww: never cut the line at the terminal's width, or the long cached binary path would hide
+    # the --port argument and a live devnet would look like a stranger's process.
+    done = subprocess.run(["ps", "-ww", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False)
     return done.stdout.strip()
 
 

@@ -182,3 +182,25 @@ def test_many_accounts_are_read_at_one_block(chain):
     )
     for position in snapshot.positions:
         assert_health_factor_matches_pool(chain, position.protocol, position)
+
+
+def test_emode_overrides_the_thresholds_of_the_assets_it_covers(chain, borrower):
+    """An ETH-correlated eMode category: WETH lends at 90/93%, WBTC keeps its own 73/78%."""
+    from chainwatch.devnet.node import transact
+
+    market = chain.deployment.markets["aave-v3"]
+    configurator = contract(chain.w3, "PoolConfigurator", market.pool_configurator)
+    admin = chain.deployment.deployer
+    zero = "0x" + "00" * 20
+    transact(chain.w3, configurator.functions.setEModeCategory(1, 9000, 9300, 10100, zero, "ETH correlated"), admin)
+    transact(chain.w3, configurator.functions.setAssetEModeCategory(chain.deployment.weth, 1), admin)
+    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    pool = contract(chain.w3, "Pool", market.pool)
+    transact(chain.w3, pool.functions.setUserEMode(1), borrower)
+    actions.borrow(chain.w3, market.pool, chain.deployment.weth, D(15), borrower)
+
+    position = read(chain, borrower, "aave-v3")
+    wbtc, weth = position.collateral
+    assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
+    assert (weth.max_ltv, weth.liquidation_threshold) == (D("0.9"), D("0.93"))
+    assert_health_factor_matches_pool(chain, "aave-v3", position)

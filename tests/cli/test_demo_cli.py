@@ -1,0 +1,51 @@
+"""`chainwatch demo` and `chainwatch devnet up|down|status`, as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from chainwatch.cli import main
+from chainwatch.devnet import anvil, service
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def own_run_dir(tmp_path, monkeypatch):
+    """Keep this test's background devnet apart from any devnet the developer has running."""
+    monkeypatch.setattr(service, "_run_dir", lambda: tmp_path / "run")
+    yield
+    service.down()
+
+
+def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    port = str(anvil.free_port())
+    code, out, err = run(capsys, "demo", "--port", port)
+    assert code == 0, err
+    assert "WBTC" in out and "aave-v3" in out and "spark" in out
+    assert "positions.csv" in err
+    rows = list(csv.DictReader((tmp_path / "positions.csv").open()))
+    assert {r["protocol"] for r in rows} >= {"aave-v3", "spark"}
+    assert all(r["chain"] == "devnet" for r in rows)
+
+    code, _, err = run(capsys, "devnet", "status")
+    assert code == 0 and f"127.0.0.1:{port}" in err
+    code, _, err = run(capsys, "devnet", "up", "--port", port)  # idempotent
+    assert code == 0 and "devnet running" in err
+    code, _, err = run(capsys, "devnet", "up", "--port", str(int(port) + 1))
+    assert code == 1 and "already running" in err
+    code, _, err = run(capsys, "devnet", "down")
+    assert code == 0 and "devnet stopped" in err
+    code, _, err = run(capsys, "devnet", "status")
+    assert code == 0 and "no devnet running" in err
