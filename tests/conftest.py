@@ -8,12 +8,14 @@ price moves or time jumps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pytest
 from web3 import Web3
 
+from chainwatch.cli import main
 from chainwatch.devnet import Deployment, DevnetInfo, start
 from chainwatch.devnet.node import rpc
 
@@ -42,3 +44,27 @@ def chain(devnet: Devnet) -> Iterator[Devnet]:
         yield devnet
     finally:
         rpc(devnet.w3, "evm_revert", [snapshot_id])
+
+
+class CliResult(NamedTuple):
+    """Unpacks as `code, out, err = cli(...)`."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., CliResult]:
+    """Run `chainwatch ARGS...` in-process as a user would: exit code, stdout, stderr."""
+
+    def run(*args: str) -> CliResult:
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run

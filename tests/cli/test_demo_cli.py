@@ -6,18 +6,7 @@ import csv
 
 import pytest
 
-from chainwatch.cli import main
 from chainwatch.devnet import anvil, service
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -28,10 +17,10 @@ def own_run_dir(tmp_path, monkeypatch):
     service.down()
 
 
-def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, capsys, tmp_path, monkeypatch):
+def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     port = str(anvil.free_port())
-    code, out, err = run(capsys, "demo", "--port", port)
+    code, out, err = cli("demo", "--port", port)
     assert code == 0, err
     assert "WBTC" in out and "aave-v3" in out and "spark" in out
     assert "positions.csv" in err
@@ -39,13 +28,13 @@ def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, capsys, tmp_path,
     assert {r["protocol"] for r in rows} >= {"aave-v3", "spark"}
     assert all(r["chain"] == "devnet" for r in rows)
 
-    code, _, err = run(capsys, "devnet", "status")
+    code, _, err = cli("devnet", "status")
     assert code == 0 and f"127.0.0.1:{port}" in err
-    code, _, err = run(capsys, "devnet", "up", "--port", port)  # idempotent
+    code, _, err = cli("devnet", "up", "--port", port)  # idempotent
     assert code == 0 and "devnet running" in err
-    code, _, err = run(capsys, "devnet", "up", "--port", str(int(port) + 1))
+    code, _, err = cli("devnet", "up", "--port", str(int(port) + 1))
     assert code == 1 and "already running" in err
-    code, _, err = run(capsys, "devnet", "down")
+    code, _, err = cli("devnet", "down")
     assert code == 0 and "devnet stopped" in err
-    code, _, err = run(capsys, "devnet", "status")
+    code, _, err = cli("devnet", "status")
     assert code == 0 and "no devnet running" in err

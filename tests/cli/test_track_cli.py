@@ -10,28 +10,16 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.cli import main
-
 D = Decimal
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def devnet_args(devnet) -> list[str]:
     return ["--chain", "devnet", "--rpc", devnet.rpc_url]
 
 
-def test_json_output_follows_the_schema(devnet, capsys):
+def test_json_output_follows_the_schema(devnet, cli):
     wallet = devnet.deployment.demo_wallets["A"]
-    code, out, err = run(capsys, "track", wallet, *devnet_args(devnet), "--format", "json")
+    code, out, err = cli("track", wallet, *devnet_args(devnet), "--format", "json")
     assert code == 0, err
     data = json.loads(out)
     assert data["chain"] == "devnet" and data["chain_id"] == 31337
@@ -45,28 +33,28 @@ def test_json_output_follows_the_schema(devnet, capsys):
     assert D(position["ltv"]) == D(position["debt_usd"]) / D(position["collateral_usd"])
 
 
-def test_a_wallet_without_positions_gives_an_empty_list(devnet, capsys):
-    code, out, _ = run(
-        capsys, "track", devnet.deployment.demo_wallets["D"], *devnet_args(devnet), "--format", "json"
+def test_a_wallet_without_positions_gives_an_empty_list(devnet, cli):
+    code, out, _ = cli(
+        "track", devnet.deployment.demo_wallets["D"], *devnet_args(devnet), "--format", "json"
     )
     assert code == 0 and json.loads(out)["positions"] == []
 
 
-def test_block_pins_the_read(devnet, capsys):
+def test_block_pins_the_read(devnet, cli):
     wallet = devnet.deployment.demo_wallets["A"]
     block = devnet.deployment.snapshot_block - 10
-    code, out, _ = run(capsys, "track", wallet, *devnet_args(devnet), "--block", str(block), "--format", "json")
+    code, out, _ = cli("track", wallet, *devnet_args(devnet), "--block", str(block), "--format", "json")
     assert code == 0 and json.loads(out)["block"] == block
-    _, latest, _ = run(capsys, "track", wallet, *devnet_args(devnet), "--format", "json")
+    _, latest, _ = cli("track", wallet, *devnet_args(devnet), "--format", "json")
     earlier_debt = D(json.loads(out)["positions"][0]["debt_usd"])
     assert earlier_debt < D(json.loads(latest)["positions"][0]["debt_usd"])  # interest accrued since
 
 
-def test_csv_file_with_detail_and_protocol_filter(devnet, capsys, tmp_path):
+def test_csv_file_with_detail_and_protocol_filter(devnet, cli, tmp_path):
     wallets = list(devnet.deployment.demo_wallets.values())
     target = tmp_path / "loans.csv"
-    code, out, _ = run(
-        capsys, "track", *wallets, *devnet_args(devnet), "--protocol", "spark",
+    code, out, _ = cli(
+        "track", *wallets, *devnet_args(devnet), "--protocol", "spark",
         "--format", "csv", "--detail", "--output", str(target),
     )  # fmt: skip
     assert code == 0 and out == ""
@@ -76,8 +64,8 @@ def test_csv_file_with_detail_and_protocol_filter(devnet, capsys, tmp_path):
     assert rows[0]["account"] == devnet.deployment.demo_wallets["C"]
 
 
-def test_table_output(devnet, capsys):
-    code, out, _ = run(capsys, "track", devnet.deployment.demo_wallets["B"], *devnet_args(devnet))
+def test_table_output(devnet, cli):
+    code, out, _ = cli("track", devnet.deployment.demo_wallets["B"], *devnet_args(devnet))
     assert code == 0
     assert "aave-v3" in out and "WBTC" in out and "WETH" in out
 
@@ -102,30 +90,30 @@ WALLET = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
         (["track", WALLET, "--address-book", "{missing}"], "address book not found"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_1(devnet, capsys, tmp_path, args, message):
+def test_bad_input_is_one_line_and_exit_1(devnet, cli, tmp_path, args, message):
     args = [a.format(port=closed_port(), missing=tmp_path / "none.toml") for a in args]
-    code, out, err = run(capsys, *args)
+    code, out, err = cli(*args)
     assert code == 1
     assert message in err
     assert err.strip().count("\n") == 0 and "Traceback" not in err
 
 
-def test_an_rpc_on_another_chain_is_refused(devnet, capsys, tmp_path):
+def test_an_rpc_on_another_chain_is_refused(devnet, cli, tmp_path):
     book = tmp_path / "book.toml"
     book.write_text(f'[chains.ethereum]\nrpc = ["{devnet.rpc_url}"]\n')
-    code, _, err = run(capsys, "track", WALLET, "--address-book", str(book))
+    code, _, err = cli("track", WALLET, "--address-book", str(book))
     assert code == 1
     assert "serves chain id 31337, expected 1" in err
 
 
-def test_a_malformed_address_book_names_file_and_key(capsys, tmp_path):
+def test_a_malformed_address_book_names_file_and_key(cli, tmp_path):
     book = tmp_path / "book.toml"
     book.write_text('[chains.devnet]\nchain_id = "31337"\n')
-    code, _, err = run(capsys, "track", WALLET, "--chain", "devnet", "--address-book", str(book))
+    code, _, err = cli("track", WALLET, "--chain", "devnet", "--address-book", str(book))
     assert code == 1
     assert str(book) in err and "chains.devnet.chain_id: expected int" in err
 
 
-def test_usage_errors_exit_2(capsys):
-    code, _, _ = run(capsys, "track")
+def test_usage_errors_exit_2(cli):
+    code, _, _ = cli("track")
     assert code == 2

@@ -6,26 +6,23 @@ import json
 from decimal import Decimal
 
 from chainwatch.chains import get_chain
-from chainwatch.cli import main
 from chainwatch.risk.volatility import chain_btc_volatility, read_feed_rounds
 from chainwatch.rpc import EndpointPool
 
 D = Decimal
 
 
-def run_json(capsys, *args: str) -> dict:
-    try:
-        main(list(args))
-    except SystemExit as exit_:
-        assert not exit_.code, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
+def run_json(cli, *args: str) -> dict:
+    code, out, err = cli(*args)
+    assert code == 0, err
+    return json.loads(out)
 
 
-def test_risk_of_live_positions_agrees_with_track_at_the_same_block(devnet, capsys):
+def test_risk_of_live_positions_agrees_with_track_at_the_same_block(devnet, cli):
     wallets = [devnet.deployment.demo_wallets[k] for k in ("A", "C")]
     common = ["--chain", "devnet", "--rpc", devnet.rpc_url, "--format", "json"]
-    tracked = run_json(capsys, "track", *wallets, *common)
-    risk = run_json(capsys, "risk", *wallets, *common, "--block", str(tracked["block"]), "--paths", "20000")
+    tracked = run_json(cli, "track", *wallets, *common)
+    risk = run_json(cli, "risk", *wallets, *common, "--block", str(tracked["block"]), "--paths", "20000")
 
     assert risk["compounding"] == "per-second"
     assert risk["volatility_source"].startswith("devnet BTC/USD feed")
