@@ -115,10 +115,10 @@ def snapshot_frame(snapshot: Snapshot, detail: bool = False) -> pd.DataFrame:
     if detail:
         columns += [c for c in DETAIL_COLUMNS if c not in columns]
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    return frame.map(_neutralise_formula)
+    return frame.map(neutralise_formula)
 
 
-def _neutralise_formula(cell: Any) -> Any:
+def neutralise_formula(cell: Any) -> Any:
     """Prefix text a spreadsheet would evaluate with a quote; numbers stay untouched."""
     if isinstance(cell, str) and cell.startswith(_FORMULA_PREFIXES):
         try:

@@ -10,11 +10,11 @@ from rich.table import Table
 from chainwatch.model import Holding, Snapshot
 
 
-def _money(value: Decimal | None) -> str:
+def money(value: Decimal | None) -> str:
     return "-" if value is None else f"${value:,.2f}"
 
 
-def _percent(value: Decimal | None) -> str:
+def percent(value: Decimal | None) -> str:
     return "-" if value is None else f"{value * 100:.2f}%"
 
 
@@ -22,7 +22,7 @@ def _amounts(holdings: tuple[Holding, ...]) -> str:
     return "\n".join(f"{h.amount:,.4f} {h.asset.symbol}" for h in holdings) or "-"
 
 
-def _health(value: Decimal | None) -> str:
+def health(value: Decimal | None) -> str:
     if value is None:
         return "[green]∞[/]"
     colour = "red" if value < Decimal("1.1") else "yellow" if value < Decimal("1.5") else "green"
@@ -52,13 +52,13 @@ def positions_table(snapshot: Snapshot) -> Table:
         table.add_row(
             short_address(p.account),
             p.protocol,
-            f"{_amounts(p.collateral)}\n[dim]{_money(p.collateral_usd)}[/]",
-            f"{_amounts(p.debt)}\n[dim]{_money(p.debt_usd)}[/]",
-            _percent(p.ltv),
-            _percent(p.max_ltv),
-            _percent(p.liquidation_ltv),
-            _health(p.health_factor),
-            _money(p.liquidation_price_btc),
-            f"{_money(p.headroom_usd)}\n[dim]{_percent(p.headroom_fraction)}[/]",
+            f"{_amounts(p.collateral)}\n[dim]{money(p.collateral_usd)}[/]",
+            f"{_amounts(p.debt)}\n[dim]{money(p.debt_usd)}[/]",
+            percent(p.ltv),
+            percent(p.max_ltv),
+            percent(p.liquidation_ltv),
+            health(p.health_factor),
+            money(p.liquidation_price_btc),
+            f"{money(p.headroom_usd)}\n[dim]{percent(p.headroom_fraction)}[/]",
         )
     return table

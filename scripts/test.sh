@@ -3,4 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The history store is tested against a real PostgreSQL server that the tests start in a
+# temporary directory; install Debian's server package where it is missing (CI machines start
+# bare). Without it those tests are skipped, loudly.
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+        echo "test.sh: PostgreSQL server not installed; its storage tests will be skipped" >&2
+    fi
+fi
 exec .venv/bin/python -m pytest "$@"

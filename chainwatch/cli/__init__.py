@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from chainwatch.cli import devnet, risk, track  # noqa: F401  (registers the commands)
+from chainwatch.cli import devnet, risk, track, watch  # noqa: F401  (registers the commands)
 from chainwatch.cli.app import app, stderr
 from chainwatch.errors import ChainwatchError
 

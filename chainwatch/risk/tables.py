@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable
 from rich.console import Group
 from rich.table import Table
 
-from chainwatch.render import _money, _percent
+from chainwatch.render import health, money, percent
 from chainwatch.risk.scenarios import Status
 
 _STATUS_COLOURS = {
@@ -22,10 +22,6 @@ _STATUS_COLOURS = {
 
 def _status(status: Status) -> str:
     return f"[{_STATUS_COLOURS[status]}]{status.value}[/]"
-
-
-def _health(value: Decimal | None) -> str:
-    return "∞" if value is None else f"{value:.3f}"
 
 
 def _facts(title: str, rows: Iterable[tuple[str, str]]) -> Table:
@@ -44,9 +40,9 @@ def _scenario_table(
     for s in scenarios:
         table.add_row(
             name(s),
-            _money(s["btc_price"]),
-            _percent(s["ltv"]),
-            _health(s["health_factor"]),
+            money(s["btc_price"]),
+            percent(s["ltv"]),
+            health(s["health_factor"]),
             _status(s["status"]),
         )
     return table
@@ -55,30 +51,30 @@ def _scenario_table(
 def _summary(p: dict[str, Any]) -> Table:
     margin, survive = p["margin_of_safety_usd"], p["max_loan_for_drop"]
     rows = [
-        ("collateral / debt", f"{_money(p['collateral_usd'])} / {_money(p['debt_usd'])}"),
-        ("BTC price", _money(p["btc_price"])),
-        ("LTV", f"{_percent(p['ltv'])} (max {_percent(p['max_ltv'])})"),
-        ("liquidation LTV", _percent(p["liquidation_ltv"])),
-        ("health factor", f"{_health(p['health_factor'])}  {_status(p['status'])}"),
-        ("liquidation price", _money(p["liquidation_price_btc"])),
+        ("collateral / debt", f"{money(p['collateral_usd'])} / {money(p['debt_usd'])}"),
+        ("BTC price", money(p["btc_price"])),
+        ("LTV", f"{percent(p['ltv'])} (max {percent(p['max_ltv'])})"),
+        ("liquidation LTV", percent(p["liquidation_ltv"])),
+        ("health factor", f"{health(p['health_factor'])}  {_status(p['status'])}"),
+        ("liquidation price", money(p["liquidation_price_btc"])),
         (
             "margin of safety",
-            "-" if margin is None else f"{_money(margin)} ({_percent(p['margin_of_safety_pct'])})",
+            "-" if margin is None else f"{money(margin)} ({percent(p['margin_of_safety_pct'])})",
         ),
-        (f"max loan surviving a {_percent(survive['drop'])} fall", _money(survive["max_loan"])),
+        (f"max loan surviving a {percent(survive['drop'])} fall", money(survive["max_loan"])),
     ]
     w = p["what_if"]
     if w:
         after = w["liquidation_price_after_repay"]
         rows.append(
             (
-                f"to {_percent(w['target_ltv'])} LTV: repay",
-                f"{_money(w['repay'])} → liq. {_money(after)}",
+                f"to {percent(w['target_ltv'])} LTV: repay",
+                f"{money(w['repay'])} → liq. {money(after)}",
             )
         )
         if w["add_btc"] is not None:
             after = w["liquidation_price_after_add_btc"]
-            rows.append(("… or add BTC", f"{w['add_btc']:,.8f} → liq. {_money(after)}"))
+            rows.append(("… or add BTC", f"{w['add_btc']:,.8f} → liq. {money(after)}"))
     return _facts(" · ".join(part for part in (p["protocol"], p["account"]) if part), rows)
 
 
@@ -95,10 +91,10 @@ def _interest(p: dict[str, Any], compounding: str) -> Table:
     for t in p["time_scenarios"]:
         table.add_row(
             str(t["days"]),
-            _money(t["interest_simple"]),
-            _money(t["interest_daily"]),
-            _money(t["interest"]),
-            _percent(t["ltv"]),
+            money(t["interest_simple"]),
+            money(t["interest_daily"]),
+            money(t["interest"]),
+            percent(t["ltv"]),
         )
     return table
 
@@ -109,9 +105,9 @@ def _odds(p: dict[str, Any], source: str) -> str:
         return "no BTC price liquidates this position"
     return (
         f"chance BTC touches the liquidation price within {odds['horizon_days']} days: "
-        f"{_percent(odds['probability'])} ± {_percent(2 * odds['standard_error'])} "
-        f"(Monte Carlo, {odds['paths']:,} paths), {_percent(odds['probability_closed_form'])} "
-        f"(closed form); volatility {_percent(odds['volatility_annual'])} a year ({source})"
+        f"{percent(odds['probability'])} ± {percent(2 * odds['standard_error'])} "
+        f"(Monte Carlo, {odds['paths']:,} paths), {percent(odds['probability_closed_form'])} "
+        f"(closed form); volatility {percent(odds['volatility_annual'])} a year ({source})"
     )
 
 
@@ -144,16 +140,16 @@ def _portfolio(portfolio: dict[str, Any]) -> Table:
         [
             (
                 "collateral / debt",
-                f"{_money(portfolio['collateral_usd'])} / {_money(portfolio['debt_usd'])}",
+                f"{money(portfolio['collateral_usd'])} / {money(portfolio['debt_usd'])}",
             ),
-            ("LTV", _percent(portfolio["ltv"])),
+            ("LTV", percent(portfolio["ltv"])),
             (
                 "worst position",
                 f"{worst['protocol']} · {worst['account']} "
-                f"(health {_health(worst['health_factor'])})",
+                f"(health {health(worst['health_factor'])})",
             ),
-            ("first liquidation at BTC", _money(portfolio["first_liquidation_price_btc"])),
-            ("last liquidation at BTC", _money(portfolio["last_liquidation_price_btc"])),
+            ("first liquidation at BTC", money(portfolio["first_liquidation_price_btc"])),
+            ("last liquidation at BTC", money(portfolio["last_liquidation_price_btc"])),
         ],
     )
 

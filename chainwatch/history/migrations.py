@@ -1,0 +1,75 @@
+"""Bringing a history database to the schema this chainwatch expects.
+
+The database records its version in `chainwatch_schema`. A new database gets the current
+tables from schema.py in one go and is stamped SCHEMA_VERSION. An older one runs the upgrade
+steps from its version up, each step in the same transaction as the version bump, so a failed
+or interrupted upgrade leaves the database at the version it had (SQLite and PostgreSQL both
+roll DDL back). A database newer than this program is refused rather than written wrongly.
+
+When the schema changes: edit schema.py, raise SCHEMA_VERSION, and add the step from the old
+version to UPGRADES (ALTER TABLE ... through `connection.execute(text(...))` or SQLAlchemy
+DDL), so that old databases end up where new ones start.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from sqlalchemy import Connection, Engine, MetaData, inspect, select
+
+from chainwatch.errors import ChainwatchError
+from chainwatch.history.schema import SCHEMA_VERSION, metadata, schema_version
+
+# UPGRADES[n] takes a database from version n to n + 1.
+Upgrade = Callable[[Connection], None]
+UPGRADES: Mapping[int, Upgrade] = {}
+
+
+class SchemaError(ChainwatchError):
+    """A database this chainwatch cannot use as its history."""
+
+
+def current_version(connection: Connection) -> int | None:
+    """The recorded schema version; None for a database without chainwatch tables."""
+    tables = set(inspect(connection).get_table_names())
+    if schema_version.name not in tables:
+        if tables & set(metadata.tables):
+            raise SchemaError("the database has chainwatch-like tables but no schema version: not ours?")
+        return None
+    versions = connection.execute(select(schema_version.c.version)).scalars().all()
+    if len(versions) != 1:
+        raise SchemaError(f"the database records {len(versions)} schema versions instead of one")
+    return int(versions[0])
+
+
+def migrate(
+    engine: Engine,
+    *,
+    target: int = SCHEMA_VERSION,
+    tables: MetaData = metadata,
+    upgrades: Mapping[int, Upgrade] = UPGRADES,
+) -> int:
+    """Create or upgrade the schema to `target`; returns the version the database was at (0: new).
+
+    `tables` and `upgrades` are parameters so the upgrade path can be tested with a step of
+    the test's own; the program always uses the defaults.
+    """
+    with engine.begin() as connection:
+        found = current_version(connection)
+        if found is None:
+            tables.create_all(connection)
+            connection.execute(schema_version.insert().values(version=target))
+            return 0
+    if found > target:
+        raise SchemaError(
+            f"the history database has schema version {found}, newer than this chainwatch "
+            f"understands ({target}): upgrade chainwatch"
+        )
+    for version in range(found, target):
+        step = upgrades.get(version)
+        if step is None:
+            raise SchemaError(f"no upgrade from schema version {version} to {version + 1}")
+        with engine.begin() as connection:
+            step(connection)
+            connection.execute(schema_version.update().values(version=version + 1))
+    return found

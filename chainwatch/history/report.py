@@ -1,0 +1,76 @@
+"""Stored history as the `history` command shows it: JSON, CSV and a rich table.
+
+Same conventions as chainwatch.export: decimals as full-precision strings, fractions as
+fractions, timestamps in UTC ISO 8601, CSV cells a spreadsheet could run neutralised.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Sequence
+
+import pandas as pd
+from rich.table import Table
+
+from chainwatch.export import neutralise_formula, decimal_text
+from chainwatch.history.store import HistoryRow
+from chainwatch.render import health, money, percent, short_address
+
+HISTORY_COLUMNS = [
+    "timestamp", "chain", "block", "account", "protocol", "market", "ltv", "liquidation_ltv",
+    "max_ltv", "health_factor", "btc_price_usd", "liquidation_price_btc", "debt_usd",
+    "collateral_usd",
+]  # fmt: skip
+
+
+def row_json(row: HistoryRow) -> dict[str, Any]:
+    return {
+        "timestamp": row.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "chain": row.chain,
+        "block": row.block_number,
+        "account": row.account,
+        "protocol": row.protocol,
+        "market": row.market,
+        "ltv": decimal_text(row.ltv),
+        "liquidation_ltv": decimal_text(row.liquidation_ltv),
+        "max_ltv": decimal_text(row.max_ltv),
+        "health_factor": decimal_text(row.health_factor),
+        "btc_price_usd": decimal_text(row.btc_price_usd),
+        "liquidation_price_btc": decimal_text(row.liquidation_price_btc),
+        "debt_usd": decimal_text(row.debt_usd),
+        "collateral_usd": decimal_text(row.collateral_usd),
+    }
+
+
+def history_json(rows: Sequence[HistoryRow]) -> list[dict[str, Any]]:
+    return [row_json(row) for row in rows]
+
+
+def history_csv(rows: Sequence[HistoryRow]) -> str:
+    frame = pd.DataFrame(history_json(rows), columns=HISTORY_COLUMNS, dtype=object)
+    buffer = io.StringIO()
+    frame.map(neutralise_formula).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def history_table(rows: Sequence[HistoryRow]) -> Table:
+    table = Table(title="history", title_justify="left")
+    for header in ("time (UTC)", "block", "account", "market"):
+        table.add_column(header)
+    for header in ("LTV", "liq. LTV", "health", "BTC price", "liq. BTC price", "debt $", "collateral $"):
+        table.add_column(header, justify="right")
+    for row in rows:
+        table.add_row(
+            f"{row.timestamp:%Y-%m-%d %H:%M:%S}",
+            str(row.block_number),
+            short_address(row.account),
+            row.protocol,
+            percent(row.ltv),
+            percent(row.liquidation_ltv),
+            health(row.health_factor),
+            money(row.btc_price_usd),
+            money(row.liquidation_price_btc),
+            money(row.debt_usd),
+            money(row.collateral_usd),
+        )
+    return table

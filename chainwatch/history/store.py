@@ -1,0 +1,412 @@
+"""The history store: snapshots, positions and alerts in SQLite (default) or any SQLAlchemy URL.
+
+Each snapshot is written in one transaction with all its positions and holdings, so a process
+killed at any moment leaves either the whole snapshot or none of it. SQLite runs in WAL mode
+with synchronous=FULL: a `history` command can read while a `watch` writes, and a committed
+snapshot survives the process being killed. A snapshot is identified by (chain id, block):
+storing the same block again (a watch that polls faster than blocks arrive, a backfill over a
+range already watched) adds only the readings not stored yet.
+
+Nothing secret is stored: endpoints are kept by scheme and host only (chainwatch.rpc.redact),
+and a database URL is only ever shown with its password masked.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import platformdirs
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from chainwatch.alerts.messages import Message
+from chainwatch.alerts.tracker import Alert, PositionKey
+from chainwatch.errors import ChainwatchError
+from chainwatch.history.migrations import migrate
+from chainwatch.history.schema import alerts, holdings, positions, snapshots
+from chainwatch.model import Asset, Holding, Position, Snapshot
+from chainwatch.rpc import redact
+
+DB_ENV = "CHAINWATCH_DB"
+
+
+class HistoryStoreError(ChainwatchError):
+    """The history database cannot be opened, read or written."""
+
+
+def default_database() -> Path:
+    """SQLite file in the user's data directory (~/.local/share/chainwatch on Linux)."""
+    return Path(platformdirs.user_data_dir("chainwatch", appauthor=False)) / "history.sqlite3"
+
+
+def database_url(given: str | None = None) -> URL:
+    """The database to use: `given`, else $CHAINWATCH_DB, else the default SQLite file.
+
+    A plain path means a SQLite file; `postgresql://` without a driver means psycopg (3), the
+    driver chainwatch installs, rather than SQLAlchemy's default psycopg2.
+    """
+    text = given or os.environ.get(DB_ENV) or str(default_database())
+    if "://" not in text:
+        return URL.create("sqlite", database=str(Path(text).expanduser()))
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise HistoryStoreError(f"--db {text.partition('://')[0]}://… is not a database URL") from None
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, full sync, enforced foreign keys, and transactions that really are transactions.
+
+    Python's sqlite3 module (before 3.12) commits implicitly before DDL and starts
+    transactions lazily; taking transaction control away from it and issuing BEGIN ourselves
+    (SQLAlchemy's documented recipe) makes a migration step or a snapshot all-or-nothing.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE: take the write lock up front, so two writers (a watch and a backfill) queue
+    # on busy_timeout instead of one failing when its read turns into a write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_engine(url: URL) -> Engine:
+    """An engine for `url`, with chainwatch's SQLite settings where it is SQLite."""
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise HistoryStoreError(f"no database driver for {shown}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One stored reading of one position: the figures `history` shows and plots."""
+
+    chain: str
+    block_number: int
+    timestamp: datetime
+    account: str
+    protocol: str
+    market: str
+    collateral_usd: Decimal
+    debt_usd: Decimal
+    ltv: Decimal | None
+    max_ltv: Decimal | None
+    liquidation_ltv: Decimal | None
+    health_factor: Decimal | None
+    btc_price_usd: Decimal | None
+    liquidation_price_btc: Decimal | None
+
+
+class HistoryStore:
+    """A migrated history database. Use as a context manager or call close()."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | URL | None = None) -> HistoryStore:
+        """Open (creating or upgrading the schema as needed) the database at `url`."""
+        resolved = url if isinstance(url, URL) else database_url(url)
+        engine = open_engine(resolved)
+        try:
+            migrate(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise HistoryStoreError(f"cannot open {resolved.render_as_string(hide_password=True)}: {reason}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def location(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def save_snapshot(self, snapshot: Snapshot, endpoints: Sequence[str] = ()) -> int:
+        """Store a snapshot atomically; returns how many position readings were new."""
+        with self._transaction() as connection:
+            snapshot_id = self._snapshot_id(connection, snapshot, endpoints)
+            stored = {
+                (row.account, row.protocol, row.market)
+                for row in connection.execute(
+                    select(positions.c.account, positions.c.protocol, positions.c.market).where(
+                        positions.c.snapshot_id == snapshot_id
+                    )
+                )
+            }
+            new = [p for p in snapshot.positions if (p.account, p.protocol, p.market) not in stored]
+            for position in new:
+                self._insert_position(connection, snapshot_id, position)
+            return len(new)
+
+    def record_alert(self, alert: Alert, message: Message, delivered: bool) -> None:
+        """Log an alert; the log is also what a restarted watch resumes its levels from."""
+        position = alert.position
+        with self._transaction() as connection:
+            connection.execute(
+                alerts.insert().values(
+                    chain=position.chain,
+                    account=position.account,
+                    protocol=position.protocol,
+                    market=position.market,
+                    block_number=position.block_number,
+                    block_timestamp=int(position.timestamp.timestamp()),
+                    kind=alert.kind.value,
+                    level=alert.level,
+                    previous_level=alert.previous,
+                    ltv=position.ltv,
+                    title=message.title,
+                    body=message.body,
+                    delivered=delivered,
+                )
+            )
+
+    # --- reading -----------------------------------------------------------------------
+
+    def alert_levels(self, chain: str, accounts: Iterable[str]) -> dict[PositionKey, int]:
+        """The level each position of `accounts` was last alerted at (non-zero ones only)."""
+        latest = (
+            select(func.max(alerts.c.id))
+            .where(alerts.c.chain == chain, alerts.c.account.in_(list(accounts)))
+            .group_by(alerts.c.account, alerts.c.protocol, alerts.c.market)
+        )
+        with self._read() as connection:
+            rows = connection.execute(select(alerts).where(alerts.c.id.in_(latest))).mappings()
+            return {
+                (row["chain"], row["account"].lower(), row["protocol"], row["market"].lower()): row["level"]
+                for row in rows
+                if row["level"]
+            }
+
+    def alert_log(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Every alert sent (for `account` only when given), oldest first."""
+        query = select(alerts).order_by(alerts.c.id)
+        if account:
+            query = query.where(alerts.c.account == account)
+        with self._read() as connection:
+            return [dict(row) for row in connection.execute(query).mappings()]
+
+    def stored_blocks(self, chain_id: int) -> list[int]:
+        with self._read() as connection:
+            return list(
+                connection.execute(
+                    select(snapshots.c.block_number)
+                    .where(snapshots.c.chain_id == chain_id)
+                    .order_by(snapshots.c.block_number)
+                ).scalars()
+            )
+
+    def snapshot_at(self, chain_id: int, block_number: int) -> Snapshot | None:
+        """The stored snapshot of a block, rebuilt exactly (holdings and all), or None."""
+        with self._read() as connection:
+            head = connection.execute(
+                select(snapshots).where(snapshots.c.chain_id == chain_id, snapshots.c.block_number == block_number)
+            ).mappings().first()
+            if head is None:
+                return None
+            timestamp = datetime.fromtimestamp(head["block_timestamp"], tz=timezone.utc)
+            rows = connection.execute(
+                select(positions).where(positions.c.snapshot_id == head["id"]).order_by(positions.c.id)
+            ).mappings().all()
+            position_ids = [row["id"] for row in rows]
+            held = connection.execute(
+                select(holdings)
+                .where(holdings.c.position_id.in_(position_ids))
+                .order_by(holdings.c.position_id, holdings.c.side, holdings.c.seq)
+            ).mappings().all()
+        by_position: dict[int, dict[str, list[Holding]]] = {i: {"collateral": [], "debt": []} for i in position_ids}
+        for h in held:
+            by_position[h["position_id"]][h["side"]].append(_holding(h, head["chain"]))
+        return Snapshot(
+            chain=head["chain"],
+            chain_id=head["chain_id"],
+            block_number=head["block_number"],
+            timestamp=timestamp,
+            positions=tuple(
+                Position(
+                    protocol=row["protocol"],
+                    market=row["market"],
+                    account=row["account"],
+                    chain=head["chain"],
+                    block_number=head["block_number"],
+                    timestamp=timestamp,
+                    collateral=tuple(by_position[row["id"]]["collateral"]),
+                    debt=tuple(by_position[row["id"]]["debt"]),
+                )
+                for row in rows
+            ),
+        )
+
+    def history(
+        self,
+        account: str,
+        *,
+        chain: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryRow]:
+        """Every stored reading of `account`'s positions, oldest first."""
+        conditions = [positions.c.account == account]
+        if chain:
+            conditions.append(snapshots.c.chain == chain)
+        if since:
+            conditions.append(snapshots.c.block_timestamp >= int(since.timestamp()))
+        if until:
+            conditions.append(snapshots.c.block_timestamp <= int(until.timestamp()))
+        query = (
+            select(positions, snapshots.c.chain, snapshots.c.block_number, snapshots.c.block_timestamp)
+            .join(snapshots, positions.c.snapshot_id == snapshots.c.id)
+            .where(and_(*conditions))
+            .order_by(snapshots.c.block_timestamp, snapshots.c.block_number, positions.c.protocol, positions.c.market)
+        )
+        with self._read() as connection:
+            return [
+                HistoryRow(
+                    chain=row["chain"],
+                    block_number=row["block_number"],
+                    timestamp=datetime.fromtimestamp(row["block_timestamp"], tz=timezone.utc),
+                    account=row["account"],
+                    protocol=row["protocol"],
+                    market=row["market"],
+                    collateral_usd=row["collateral_usd"],
+                    debt_usd=row["debt_usd"],
+                    ltv=row["ltv"],
+                    max_ltv=row["max_ltv"],
+                    liquidation_ltv=row["liquidation_ltv"],
+                    health_factor=row["health_factor"],
+                    btc_price_usd=row["btc_price_usd"],
+                    liquidation_price_btc=row["liquidation_price_btc"],
+                )
+                for row in connection.execute(query).mappings()
+            ]
+
+    # --- internals ---------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self, write: bool) -> Iterator[Connection]:
+        """A connection (in one transaction when writing); database errors become one line."""
+        try:
+            with self.engine.begin() if write else self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise _store_error(self, exc) from None
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        return self._connection(write=True)
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return self._connection(write=False)
+
+    def _snapshot_id(self, connection: Connection, snapshot: Snapshot, endpoints: Sequence[str]) -> int:
+        found = connection.execute(
+            select(snapshots.c.id).where(
+                snapshots.c.chain_id == snapshot.chain_id, snapshots.c.block_number == snapshot.block_number
+            )
+        ).scalar()
+        if found is not None:
+            return int(found)
+        result = connection.execute(
+            snapshots.insert().values(
+                chain=snapshot.chain,
+                chain_id=snapshot.chain_id,
+                block_number=snapshot.block_number,
+                block_timestamp=int(snapshot.timestamp.timestamp()),
+                recorded_at=int(time.time()),
+                source=" ".join(sorted({redact(url) for url in endpoints})),
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def _insert_position(self, connection: Connection, snapshot_id: int, position: Position) -> None:
+        result = connection.execute(
+            positions.insert().values(
+                snapshot_id=snapshot_id,
+                account=position.account,
+                protocol=position.protocol,
+                market=position.market,
+                collateral_usd=position.collateral_usd,
+                debt_usd=position.debt_usd,
+                ltv=position.ltv,
+                max_ltv=position.max_ltv,
+                liquidation_ltv=position.liquidation_ltv,
+                health_factor=position.health_factor,
+                btc_price_usd=position.btc_price_usd,
+                liquidation_price_btc=position.liquidation_price_btc,
+            )
+        )
+        position_id = int(result.inserted_primary_key[0])
+        rows = [
+            {
+                "position_id": position_id,
+                "side": side,
+                "seq": seq,
+                "symbol": h.asset.symbol,
+                "address": h.asset.address,
+                "decimals": h.asset.decimals,
+                "amount": h.amount,
+                "price_usd": h.price_usd,
+                "max_ltv": h.max_ltv,
+                "liquidation_threshold": h.liquidation_threshold,
+                "borrow_apr": h.borrow_apr,
+                "earns_interest": h.earns_interest,
+            }
+            for side, group in (("collateral", position.collateral), ("debt", position.debt))
+            for seq, h in enumerate(group)
+        ]
+        if rows:
+            connection.execute(holdings.insert(), rows)
+
+
+def _holding(row: Any, chain: str) -> Holding:
+    return Holding(
+        asset=Asset(chain=chain, address=row["address"], symbol=row["symbol"], decimals=row["decimals"]),
+        amount=row["amount"],
+        price_usd=row["price_usd"],
+        max_ltv=row["max_ltv"],
+        liquidation_threshold=row["liquidation_threshold"],
+        borrow_apr=row["borrow_apr"],
+        earns_interest=bool(row["earns_interest"]),
+    )
+
+
+def _store_error(store: HistoryStore, exc: SQLAlchemyError) -> HistoryStoreError:
+    original = getattr(exc, "orig", None) or exc
+    reason = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return HistoryStoreError(f"history database {store.location}: {reason}")

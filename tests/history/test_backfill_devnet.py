@@ -1,0 +1,118 @@
+"""Backfill on the devnet: dates become the right blocks, every stored reading matches what
+`track --block N` reads at that block, and a node without old state gives a clear error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.chains import get_chain
+from chainwatch.cli import main
+from chainwatch.devnet import ensure_snapshot, toolchain
+from chainwatch.devnet.anvil import free_port, rpc_url, stop, _wait_ready
+from chainwatch.devnet.controls import advance_time, mine, set_btc_price
+from chainwatch.devnet.node import connect
+from chainwatch.history import HistoryStore
+from chainwatch.history.backfill import ArchiveStateError, BlockFinder, backfill
+from chainwatch.rpc import EndpointPool
+
+pytestmark = pytest.mark.chain
+D = Decimal
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def when(w3, block="latest") -> datetime:
+    return datetime.fromtimestamp(w3.eth.get_block(block)["timestamp"], tz=timezone.utc)
+
+
+def test_block_at_finds_the_last_block_at_or_before_a_time(chain):
+    mine(chain.w3, 3)
+    advance_time(chain.w3, 3600)
+    finder = BlockFinder(EndpointPool([chain.rpc_url]))
+    latest = finder.latest.number
+    for number in (1, latest // 2, latest - 2, latest - 1, latest):
+        block = finder.header(number)
+        assert finder.block_at(block.timestamp).number == number
+    # Inside the hour-long gap the last block before it is the answer.
+    assert finder.block_at(finder.latest.timestamp - timedelta(minutes=30)).number == latest - 1
+
+
+def test_backfilled_readings_match_track_at_each_block(chain, capsys, tmp_path):
+    wallets = [chain.deployment.demo_wallets[k] for k in ("A", "C")]
+    start = when(chain.w3)  # the samples fall between the price moves below
+    for price in ("58000", "52000", "47000", "61000"):
+        set_btc_price(chain.w3, chain.deployment, D(price))
+        advance_time(chain.w3, 3600)
+    db = str(tmp_path / "h.sqlite3")
+    devnet = ["--chain", "devnet", "--rpc", chain.rpc_url]
+    code, _, err = run(
+        capsys, "backfill", *wallets, *devnet, "--db", db,
+        "--from", start.isoformat(), "--to", (start + timedelta(hours=4)).isoformat(), "--every", "1h",
+    )  # fmt: skip
+    assert code == 0, err
+    with HistoryStore.open(db) as store:
+        blocks = store.stored_blocks(31337)
+        assert len(blocks) == 5
+        for block in blocks:
+            code, out, err = run(capsys, "track", *wallets, *devnet, "--block", str(block), "--format", "json")
+            assert code == 0, err
+            tracked = json.loads(out)["positions"]
+            stored = store.snapshot_at(31337, block)
+            assert len(tracked) == len(stored.positions) == 2
+            for reading, position in zip(tracked, stored.positions):
+                assert reading["account"] == position.account and reading["protocol"] == position.protocol
+                for key in ("ltv", "health_factor", "liquidation_price_btc", "debt_usd", "collateral_usd"):
+                    assert D(reading[key]) == getattr(position, key), (block, key)
+        prices = [r.btc_price_usd for r in store.history(wallets[0])]
+    assert prices == [D(60000), D(58000), D(52000), D(47000), D(61000)]
+    # Backfilling the same range again stores nothing twice; history plots what was stored.
+    code, _, err = run(
+        capsys, "backfill", wallets[0], *devnet, "--db", db,
+        "--from", start.isoformat(), "--to", (start + timedelta(hours=4)).isoformat(), "--every", "1h",
+    )  # fmt: skip
+    assert code == 0 and "stored 0 new readings" in err
+    plot = tmp_path / "ltv.png"
+    code, out, err = run(capsys, "history", wallets[0], "--db", db, "--format", "csv", "--plot", str(plot))
+    assert code == 0, err
+    assert len(out.splitlines()) == 6 and plot.stat().st_size > 10000
+
+
+def test_a_node_without_old_state_gives_a_clear_error(tmp_path):
+    """A second anvil started with --prune-history keeps no state of past blocks: a stand-in
+    for a full (non-archive) node."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(toolchain.anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--chain-id", "31337",
+         "--load-state", str(ensure_snapshot().state), "--prune-history"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _wait_ready(process, port, None)
+        w3 = connect(rpc_url(port))
+        mine(w3)
+        start = when(w3)
+        for _ in range(3):
+            advance_time(w3, 3600)
+        with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store, pytest.raises(ArchiveStateError) as caught:
+            backfill(
+                get_chain("devnet", None), [ "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"], store,
+                start=start, end=start + timedelta(hours=2), every=timedelta(hours=1), rpc=[rpc_url(port)],
+            )  # fmt: skip
+            assert store.stored_blocks(31337) == []
+    finally:
+        stop(process)
+    message = str(caught.value)
+    assert "archive node" in message and "\n" not in message

@@ -1,0 +1,109 @@
+"""The watch on the devnet: the test moves the BTC price through the thresholds and checks that
+each crossing gives exactly one alert (delivered to a local webhook), hovering gives none, the
+recovery comes once, every reading is stored, and `check` exits 3 past a threshold."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.alerts import AlertKind, Notifier, Thresholds
+from chainwatch.chains import get_chain
+from chainwatch.cli import main
+from chainwatch.devnet.controls import set_btc_price
+from chainwatch.history import HistoryStore
+from chainwatch.snapshot import read_snapshot
+from chainwatch.watch import Watch
+
+pytestmark = pytest.mark.chain
+D = Decimal
+
+
+def price_at(liquidation_price: Decimal, measure: str) -> Decimal:
+    """The BTC price at which a WBTC-only loan sits at `measure` of its liquidation LTV."""
+    return (liquidation_price / D(measure)).quantize(D("0.01"))
+
+
+def test_a_watch_alerts_once_per_crossing_while_btc_moves(chain, tmp_path, webhook):
+    url, received = webhook
+    wallet = chain.deployment.demo_wallets["A"]  # WBTC collateral, USDC debt, on aave-v3
+    devnet = get_chain("devnet", None)
+    (start,) = read_snapshot(devnet, [wallet], rpc=[chain.rpc_url]).positions
+    liquidation = start.liquidation_price_btc
+    with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
+        watch = Watch(
+            devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([url]), rpc=[chain.rpc_url]
+        )
+        script = ["0.5", "0.85", "0.81", "0.79", "0.805", "0.92", "0.97", "0.96", "0.94", "0.5"]
+        readings = []
+        for measure in script:
+            set_btc_price(chain.w3, chain.deployment, price_at(liquidation, measure))
+            readings.append(watch.tick())
+        alerts = [(s.alert.kind, s.alert.previous, s.alert.level) for r in readings for s in r.alerts]
+        assert alerts == [
+            (AlertKind.warning, 0, 1),  # 0.85
+            (AlertKind.warning, 1, 2),  # 0.92
+            (AlertKind.warning, 2, 3),  # 0.97
+            (AlertKind.recovery, 3, 0),  # 0.5
+        ]
+        assert all(s.delivered for r in readings for s in r.alerts)
+        assert [post["type"] for post in received] == ["warning", "warning", "warning", "success"]
+        assert all(wallet in post["message"] and "aave-v3" in post["message"] for post in received)
+        assert "repay $" in received[0]["message"]
+        # Every reading is stored, one block each (each price update mined a block).
+        rows = store.history(wallet)
+        assert [r.block_number for r in rows] == [r.snapshot.block_number for r in readings]
+        assert [r.btc_price_usd for r in rows] == [price_at(liquidation, m) for m in script]
+        log = store.alert_log(wallet)
+        assert [(e["kind"], e["level"], e["delivered"]) for e in log] == [
+            ("warning", 1, True), ("warning", 2, True), ("warning", 3, True), ("recovery", 0, True),
+        ]  # fmt: skip
+
+
+def test_a_restarted_watch_does_not_repeat_its_warnings(chain, tmp_path):
+    wallet = chain.deployment.demo_wallets["A"]
+    devnet = get_chain("devnet", None)
+    (start,) = read_snapshot(devnet, [wallet], rpc=[chain.rpc_url]).positions
+    set_btc_price(chain.w3, chain.deployment, price_at(start.liquidation_price_btc, "0.91"))
+    db = str(tmp_path / "h.sqlite3")
+    for expected in ([(AlertKind.warning, 2)], []):
+        with HistoryStore.open(db) as store:
+            watch = Watch(devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc=[chain.rpc_url])
+            assert [(s.alert.kind, s.alert.level) for s in watch.tick().alerts] == expected
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_exits_3_only_past_the_threshold(chain, capsys, tmp_path):
+    wallet = chain.deployment.demo_wallets["A"]
+    args = ["check", wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--warn", "0.9"]
+    code, out, _ = run(capsys, *args, "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["past_threshold"] is False
+    (start,) = read_snapshot(get_chain("devnet", None), [wallet], rpc=[chain.rpc_url]).positions
+    set_btc_price(chain.w3, chain.deployment, price_at(start.liquidation_price_btc, "0.93"))
+    code, out, _ = run(capsys, *args, "--format", "json", "--record", "--db", str(tmp_path / "h.sqlite3"))
+    assert code == 3
+    (position,) = json.loads(out)["positions"]
+    assert position["past_threshold"] is True and position["alert_level"] == 1
+    code, out, _ = run(capsys, *args)
+    assert code == 3 and "PAST THRESHOLD" in out and wallet in out
+    code, out, err = run(capsys, "history", wallet, "--db", str(tmp_path / "h.sqlite3"), "--format", "json")
+    assert code == 0, err
+    assert len(json.loads(out)) == 1  # --record stored the reading
+
+
+def test_absolute_and_relative_thresholds_are_exclusive(chain, capsys):
+    wallet = chain.deployment.demo_wallets["A"]
+    code, _, err = run(capsys, "check", wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--warn", "0.9", "--ltv", "0.6")
+    assert code == 1 and "not both" in err
