@@ -71,6 +71,7 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "block": snapshot.block_number,
         "timestamp": snapshot.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "positions": [position_json(p) for p in snapshot.positions],
+        "warnings": list(snapshot.warnings),
     }
 
 

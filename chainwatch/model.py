@@ -18,7 +18,7 @@ ZERO = Decimal(0)
 
 def from_raw(raw: int, decimals: int) -> Decimal:
     """Scale a raw on-chain integer by 10**decimals exactly (no float, no context rounding)."""
-    return Decimal(raw).scaleb(-decimals)
+    return Decimal(f"{raw}e{-decimals}")  # exact: scaleb would round to the context's 28 digits
 
 
 @dataclass(frozen=True)
@@ -181,13 +181,18 @@ class Position:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """All positions read for a set of accounts at one pinned block of one chain."""
+    """All positions read for a set of accounts at one pinned block of one chain.
+
+    `warnings` are one-line doubts about the prices the positions were valued at (a stale
+    oracle, a depegged WBTC), found by chainwatch.sanity at the same block.
+    """
 
     chain: str
     chain_id: int
     block_number: int
     timestamp: datetime
     positions: tuple[Position, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def portfolio_totals(positions: Sequence[Position]) -> tuple[Decimal, Decimal]:

@@ -14,6 +14,7 @@ from chainwatch.chains import Chain
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Snapshot
 from chainwatch.rpc import EndpointPool
+from chainwatch.sanity import snapshot_warnings
 
 RPC_ENV_VARS = ("CHAINWATCH_RPC_URL", "ETH_RPC_URL")
 
@@ -65,4 +66,5 @@ def read_snapshot(
         block_number=reader.block.number,
         timestamp=reader.block.timestamp,
         positions=tuple(positions),
+        warnings=snapshot_warnings(reader, chain, positions),
     )

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sys
 
-from chainwatch.cli import devnet, risk, track, watch  # noqa: F401  (registers the commands)
+from rich.markup import escape
+
+# Importing a command module registers its commands on `app`.
+from chainwatch.cli import compare, devnet, risk, rpc, track, watch  # noqa: F401
 from chainwatch.cli.app import app, stderr
 from chainwatch.errors import ChainwatchError
 
@@ -19,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="chainwatch")
     except ChainwatchError as exc:
-        stderr.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        stderr.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         stderr.print("interrupted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from chainwatch.errors import ChainwatchError
 from chainwatch.files import write_atomic
 
 app = typer.Typer(
@@ -61,3 +63,22 @@ def render_text(renderable: object, width: int = 200) -> str:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
+
+
+class OptionValueError(ChainwatchError):
+    """An option whose text is not the number it must be."""
+
+
+def parse_decimal(option: str, text: str) -> Decimal:
+    """An option's text as an exact Decimal (typer's float would lose cents)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise OptionValueError(f"{option}: {text!r} is not a number") from None
+    if not value.is_finite():
+        raise OptionValueError(f"{option}: {text!r} is not a number")
+    return value
+
+
+def parse_optional_decimal(option: str, text: str | None) -> Decimal | None:
+    return None if text is None else parse_decimal(option, text)

@@ -4,7 +4,6 @@ for live positions (wallet addresses) or a loan typed in by hand (--btc …)."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,6 +20,8 @@ from chainwatch.cli.app import (
     RpcOption,
     app,
     emit,
+    parse_decimal,
+    parse_optional_decimal,
     render_text,
     stdout,
 )
@@ -45,20 +46,6 @@ from chainwatch.snapshot import read_snapshot
 class RiskFormat(str, Enum):
     table = "table"
     json = "json"
-
-
-def _decimal(option: str, text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise RiskInputError(f"{option}: {text!r} is not a number") from None
-    if not value.is_finite():
-        raise RiskInputError(f"{option}: {text!r} is not a number")
-    return value
-
-
-def _optional_decimal(option: str, text: str | None) -> Decimal | None:
-    return None if text is None else _decimal(option, text)
 
 
 @app.command()
@@ -136,7 +123,7 @@ def risk(
         block = snapshot.block_number
     else:
         positions = (_typed_loan(btc, btc_price, loan, apr, liquidation_ltv, max_ltv),)
-    given_volatility = _optional_decimal("--volatility", volatility)
+    given_volatility = parse_optional_decimal("--volatility", volatility)
     if given_volatility is None:
         annual_volatility = chain_btc_volatility(chain_config, rpc or (), block, volatility_days)
         volatility_source = f"{chain} BTC/USD feed, {volatility_days} days"
@@ -148,13 +135,13 @@ def risk(
         changes=tuple(parse_changes(drops)) if drops else DEFAULT_CHANGES,
         days=tuple(parse_days(days)) if days else DEFAULT_DAYS,
         bands=StatusBands(
-            _decimal("--warning-hf", warning_hf), _decimal("--margin-call-hf", margin_call_hf)
+            parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf)
         ),
         compounding=compounding or (Compounding.PER_SECOND if addresses else Compounding.DAILY),
-        survive=_decimal("--survive", survive),
-        target_ltv=_optional_decimal("--target-ltv", target_ltv),
+        survive=parse_decimal("--survive", survive),
+        target_ltv=parse_optional_decimal("--target-ltv", target_ltv),
         horizon_days=horizon,
-        drift=_decimal("--drift", drift),
+        drift=parse_decimal("--drift", drift),
         paths=paths,
         seed=seed,
     )
@@ -183,10 +170,10 @@ def _typed_loan(
             "--btc, --btc-price, --loan and --liquidation-ltv"
         )
     return manual_position(
-        btc=_decimal("--btc", btc),
-        btc_price=_decimal("--btc-price", btc_price),
-        loan=_decimal("--loan", loan),
-        apr=_decimal("--apr", apr),
-        liquidation_ltv=_decimal("--liquidation-ltv", liquidation_ltv),
-        max_ltv=_optional_decimal("--max-ltv", max_ltv),
+        btc=parse_decimal("--btc", btc),
+        btc_price=parse_decimal("--btc-price", btc_price),
+        loan=parse_decimal("--loan", loan),
+        apr=parse_decimal("--apr", apr),
+        liquidation_ltv=parse_decimal("--liquidation-ltv", liquidation_ltv),
+        max_ltv=parse_optional_decimal("--max-ltv", max_ltv),
     )

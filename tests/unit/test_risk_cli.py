@@ -8,26 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.cli import main
-
 LOAN = [
     "risk", "--btc", "0.5", "--btc-price", "60000", "--loan", "20000", "--apr", "0.08",
     "--liquidation-ltv", "0.75", "--max-ltv", "0.5", "--volatility", "0.55", "--paths", "10000",
 ]  # fmt: skip
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_json_for_the_issue_example(capsys):
-    code, out, _ = run(capsys, *LOAN, "--format", "json", "--target-ltv", "0.3", "--survive", "0.3")
+def test_json_for_the_issue_example(cli):
+    code, out, _ = cli(*LOAN, "--format", "json", "--target-ltv", "0.3", "--survive", "0.3")
     assert code == 0
     (p,) = json.loads(out)["positions"]
     assert round(Decimal(p["ltv"]), 4) == Decimal("0.6667")
@@ -46,16 +34,16 @@ def test_json_for_the_issue_example(capsys):
     assert json.loads(out)["compounding"] == "daily"
 
 
-def test_scenarios_and_compounding_from_options(capsys):
-    code, out, _ = run(capsys, *LOAN, "--format", "json", "--drops", "0.1,+0.5", "--days", "7",
+def test_scenarios_and_compounding_from_options(cli):
+    code, out, _ = cli(*LOAN, "--format", "json", "--drops", "0.1,+0.5", "--days", "7",
                        "--compounding", "continuous")  # fmt: skip
     (p,) = json.loads(out)["positions"]
     assert [s["change"] for s in p["price_scenarios"]] == ["-0.1", "0.5"]
     assert [t["days"] for t in p["time_scenarios"]] == [7]
 
 
-def test_table_output(capsys):
-    code, out, _ = run(capsys, *LOAN)
+def test_table_output(cli):
+    code, out, _ = cli(*LOAN)
     assert code == 0
     assert "$53,333.33" in out and "price scenarios" in out and "14-day outlook" in out
 
@@ -74,17 +62,17 @@ def test_table_output(capsys):
         (["--margin-call-hf", "2"], "bands"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_one(capsys, args, message):
-    code, out, err = run(capsys, *LOAN, *args)
+def test_bad_input_is_one_line_and_exit_one(cli, args, message):
+    code, out, err = cli(*LOAN, *args)
     assert code == 1 and out == ""
     assert message in err and err.count("\n") == 1
 
 
-def test_no_position_is_an_error(capsys):
-    code, _, err = run(capsys, "risk", "--volatility", "0.5")
+def test_no_position_is_an_error(cli):
+    code, _, err = cli("risk", "--volatility", "0.5")
     assert code == 1 and "no position" in err
 
 
-def test_addresses_and_a_typed_loan_together_are_an_error(capsys):
-    code, _, err = run(capsys, *LOAN, "0x" + "55" * 20)
+def test_addresses_and_a_typed_loan_together_are_an_error(cli):
+    code, _, err = cli(*LOAN, "0x" + "55" * 20)
     assert code == 1 and "not both" in err

@@ -1,0 +1,92 @@
+"""`chainwatch compare`: what a loan costs with each CeFi offer and each DeFi market."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from chainwatch.cli.app import (
+    AddressBookOption,
+    BlockOption,
+    OutputOption,
+    RpcOption,
+    app,
+    emit,
+    parse_decimal,
+    parse_optional_decimal,
+    render_text,
+    stdout,
+)
+from chainwatch.costs.compare import Loan
+from chainwatch.costs.interest import COMPOUNDINGS
+from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, parse_lifecycle
+from chainwatch.costs.plot import write_plot
+from chainwatch.costs.report import DEFAULT_LOAN_ASSET, CompareSettings, run_comparison
+from chainwatch.costs.tables import comparison_tables
+
+CompoundingChoice = Enum("CompoundingChoice", {c: c for c in COMPOUNDINGS}, type=str)  # type: ignore[misc]
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def compare(
+    loan: Annotated[str, typer.Option(help="Amount to borrow, USD.")],
+    days: Annotated[int, typer.Option(help="How long the loan runs, days.")] = 365,
+    btc: Annotated[Optional[str], typer.Option(help="BTC collateral: adds max loan and liquidation price.")] = None,
+    btc_price: Annotated[Optional[str], typer.Option(help="BTC price, USD (default: the chain's feeds).")] = None,
+    offers: Annotated[Optional[Path], typer.Option(help="TOML file of CeFi offers (replaces the shipped one).")] = None,
+    apr: Annotated[Optional[str], typer.Option(help="DeFi borrow rate, 0.05 for 5% (default: each market's own).")] = None,
+    compounding: Annotated[
+        Optional[CompoundingChoice],
+        typer.Option(help="How DeFi debt compounds (default: as the protocol does; simple with no chain)."),
+    ] = None,
+    gas_usd: Annotated[Optional[str], typer.Option(help="Gas of the whole lifecycle, USD (no gas price read).")] = None,
+    gas_price_gwei: Annotated[Optional[str], typer.Option(help="Gas price, gwei (no eth_feeHistory read).")] = None,
+    eth_price: Annotated[Optional[str], typer.Option(help="ETH price, USD (no ETH/USD feed read).")] = None,
+    lifecycle: Annotated[str, typer.Option(help="The loan's actions, in order.")] = ",".join(DEFAULT_LIFECYCLE),
+    asset: Annotated[str, typer.Option(help="The asset borrowed in DeFi markets.")] = DEFAULT_LOAN_ASSET,
+    chain: Annotated[
+        Optional[str],
+        typer.Option(help="Chain of the DeFi markets (default: ethereum; none with --apr and --gas-usd)."),
+    ] = None,
+    rpc: RpcOption = None,
+    block: BlockOption = None,
+    address_book: AddressBookOption = None,
+    output_format: Annotated[CompareFormat, typer.Option("--format", help="table or json.")] = CompareFormat.table,
+    output: OutputOption = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Also draw total cost against loan size into this PNG.")] = None,
+) -> None:
+    """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market."""
+    settings = CompareSettings(
+        loan=Loan(parse_decimal("--loan", loan), days, parse_optional_decimal("--btc", btc)),
+        offers_file=offers,
+        chain=chain,
+        address_book=address_book,
+        rpc=rpc or (),
+        block=block,
+        loan_asset=asset,
+        lifecycle=parse_lifecycle(lifecycle),
+        apr=parse_optional_decimal("--apr", apr),
+        compounding=compounding.value if compounding else None,
+        gas_usd=parse_optional_decimal("--gas-usd", gas_usd),
+        gas_price_gwei=parse_optional_decimal("--gas-price-gwei", gas_price_gwei),
+        eth_usd=parse_optional_decimal("--eth-price", eth_price),
+        btc_price_usd=parse_optional_decimal("--btc-price", btc_price),
+    )
+    comparison, report = run_comparison(settings)
+    if plot:
+        write_plot(comparison, plot)
+    if output_format is CompareFormat.json:
+        emit(json.dumps(report, indent=2) + "\n", output)
+    elif output:
+        emit(render_text(comparison_tables(report)), output)
+    else:
+        stdout.print(comparison_tables(report))

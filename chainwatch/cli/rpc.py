@@ -1,0 +1,93 @@
+"""`chainwatch rpc check`: what each configured endpoint of a chain can do, measured."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from chainwatch.chains import get_chain
+from chainwatch.cli.app import (
+    AddressBookOption,
+    ChainOption,
+    OutputFormat,
+    OutputOption,
+    RpcOption,
+    app,
+    emit,
+    render_text,
+    stdout,
+)
+from chainwatch.rpc import RpcError, RpcSettings
+from chainwatch.rpc.probe import GAS_ASK, EndpointReport, check_endpoints
+from chainwatch.snapshot import rpc_urls
+
+rpc_app = typer.Typer(help="Inspect RPC endpoints.", no_args_is_help=True)
+app.add_typer(rpc_app, name="rpc")
+
+
+@rpc_app.command("check")
+def check(
+    chain: ChainOption = "ethereum",
+    rpc: RpcOption = None,
+    address_book: AddressBookOption = None,
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    output: OutputOption = None,
+) -> None:
+    """Latency, head, archive state, batch size and eth_call gas cap of every endpoint.
+
+    Exits 1 when no endpoint serves the chain.
+    """
+    target = get_chain(chain, address_book)
+    reports = check_endpoints(rpc_urls(target, rpc or ()), RpcSettings.from_env().timeout)
+    if output_format is OutputFormat.json:
+        rows = [{**asdict(r), "usable": r.usable(target.chain_id)} for r in reports]
+        emit(json.dumps({"chain": target.name, "chain_id": target.chain_id, "endpoints": rows}, indent=2) + "\n", output)
+    elif output_format is OutputFormat.csv:
+        raise typer.BadParameter("rpc check writes table or json", param_hint="--format")
+    elif output:
+        emit(render_text(_table(target.chain_id, reports)), output)
+    else:
+        stdout.print(_table(target.chain_id, reports))
+    if not any(r.usable(target.chain_id) for r in reports):
+        raise RpcError(f"no endpoint serves {target.name} (chain id {target.chain_id})")
+
+
+def _table(chain_id: int, reports: list[EndpointReport]) -> Table:
+    table = Table(title=f"RPC endpoints · chain id {chain_id}", title_justify="left")
+    table.add_column("endpoint")
+    for header in ("chain id", "head", "latency", "archive", "batch", "eth_call gas cap"):
+        table.add_column(header, justify="right")
+    table.add_column("status")
+    for r in reports:
+        table.add_row(
+            r.endpoint,
+            _text(r.chain_id),
+            _text(r.head, "{:,}"),
+            _text(r.latency_ms, "{:.1f} ms"),
+            _yes_no(r.archive),
+            _text(r.batch_limit, "≥ {}") if r.batch_limit and r.batch_limit > 1 else _text(r.batch_limit, "no"),
+            "uncapped" if r.gas_cap and r.gas_cap >= GAS_ASK else _text(r.gas_cap, "{:,}"),
+            _status(r, chain_id),
+        )
+    return table
+
+
+def _text(value: object, template: str = "{}") -> str:
+    return "-" if value is None else template.format(value)
+
+
+def _yes_no(value: Optional[bool]) -> str:
+    return "-" if value is None else "yes" if value else "no"
+
+
+def _status(report: EndpointReport, chain_id: int) -> str:
+    if report.error:
+        return f"[red]{escape(report.error)}[/]"  # node text may contain [markup]
+    if report.chain_id != chain_id:
+        return f"[red]wrong chain (expected {chain_id})[/]"
+    return "[green]ok[/]"

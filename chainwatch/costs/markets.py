@@ -1,0 +1,91 @@
+"""Each DeFi market's terms for a new loan, and the prices that turn gas and BTC into USD,
+read from the chain at one pinned block.
+
+Every market goes through its adapter's `market_rates`, so nothing here knows a protocol: a
+market is a collateral (the chain's WBTC) with its LTVs and price, a loan asset with its borrow
+rate, and the compounding its adapter declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from chainwatch.adapters import adapter_class
+from chainwatch.adapters.base import MarketRate
+from chainwatch.chains import Chain
+from chainwatch.costs.gas import GasPrice, read_feed_price, read_gas_price
+from chainwatch.errors import ChainwatchError
+from chainwatch.rpc import Block, EndpointPool
+from chainwatch.snapshot import rpc_urls
+
+
+class MarketTermsError(ChainwatchError):
+    """The chain lacks something a comparison needs (a feed, a market that lends the asset)."""
+
+
+@dataclass(frozen=True)
+class DefiMarket:
+    """What borrowing `loan` against `collateral` in one market costs and allows, now."""
+
+    name: str
+    protocol: str
+    collateral: MarketRate
+    loan: MarketRate
+    compounding: str
+
+    @property
+    def borrow_apr(self) -> Decimal:
+        assert self.loan.borrow_apr is not None  # read_markets keeps only borrowable loans
+        return self.loan.borrow_apr
+
+
+@dataclass(frozen=True)
+class ChainTerms:
+    """Everything a comparison reads from one chain, all at `block`."""
+
+    block: Block
+    markets: tuple[DefiMarket, ...]
+    skipped: tuple[str, ...]  # one line per market that cannot make this loan, and why
+    btc_usd: Decimal | None  # None where the chain has no BTC/USD feed
+    eth_usd: Decimal | None  # None when gas is not priced here (--gas-usd)
+    gas_price: GasPrice | None
+
+
+def read_chain_terms(
+    chain: Chain,
+    loan_symbol: str,
+    *,
+    rpc: Sequence[str] = (),
+    block: int | None = None,
+    price_gas: bool = True,
+    eth_usd: Decimal | None = None,
+    gas_price: GasPrice | None = None,
+) -> ChainTerms:
+    """Markets that lend `loan_symbol` against the chain's WBTC, with the BTC/USD feed and,
+    when `price_gas`, ETH/USD and the gas price unless given (then they are not read)."""
+    pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
+    reader = pool.reader(block, multicall3=chain.multicall3)
+    markets, skipped = [], []
+    for config in chain.markets:
+        adapter = adapter_class(config.protocol)(chain, config)
+        rates = adapter.market_rates(reader)
+        collateral = next((r for r in rates if r.asset.address.lower() == chain.wbtc.lower()), None)
+        loan = next((r for r in rates if r.asset.symbol.upper() == loan_symbol.upper()), None)
+        if collateral is None or collateral.liquidation_threshold is None:
+            skipped.append(f"{config.name}: does not take WBTC as collateral")
+        elif loan is None or loan.borrow_apr is None:
+            skipped.append(f"{config.name}: does not lend {loan_symbol}")
+        else:
+            markets.append(
+                DefiMarket(config.name, config.protocol, collateral, loan, adapter.interest_compounding.value)
+            )
+    btc_usd = read_feed_price(reader, chain.btc_usd_feed) if chain.btc_usd_feed else None
+    if price_gas and eth_usd is None:
+        if chain.eth_usd_feed is None:
+            raise MarketTermsError(f"{chain.name} has no eth_usd_feed in its address book: give --eth-price")
+        eth_usd = read_feed_price(reader, chain.eth_usd_feed)
+    if price_gas and gas_price is None:
+        gas_price = read_gas_price(pool, reader.block.number)
+    return ChainTerms(reader.block, tuple(markets), tuple(skipped), btc_usd, eth_usd, gas_price)
