@@ -33,3 +33,21 @@ def parse_address_setting(value: object) -> str:
     if not isinstance(value, str):
         raise AddressError("expected an address string")
     return parse_address(value)
+
+
+def parse_bytes32_list_setting(value: object) -> tuple[str, ...]:
+    """A non-empty list of 32-byte hex ids (Morpho Blue market ids) from a config file, each
+    returned lowercase with its 0x prefix, duplicates refused (a market read twice would show
+    its positions twice)."""
+    if not isinstance(value, list) or not value:
+        raise ValueError("expected a non-empty list of 0x-prefixed 32-byte hex ids")
+    ids = []
+    for item in value:
+        text = item.strip().lower() if isinstance(item, str) else ""
+        body = text[2:] if text.startswith("0x") else ""
+        if len(body) != 64 or any(c not in "0123456789abcdef" for c in body):
+            raise ValueError(f"not a 32-byte hex id: {item!r}")
+        if text in ids:
+            raise ValueError(f"listed twice: {item}")
+        ids.append(text)
+    return tuple(ids)

@@ -1,19 +1,22 @@
 """Read every configured market of a chain for a list of accounts, at one pinned block.
 
 This is the library entry point the CLI, the demo and later the watcher call: resolve the
-chain and its endpoints, pin one block, let each market's adapter read its positions.
+chain and its endpoints, pin one block, look up any ENS names at that block, let each market's
+adapter read its positions.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Sequence
 
 from chainwatch.adapters import adapter_class
 from chainwatch.chains import Chain
+from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Snapshot
-from chainwatch.rpc import EndpointPool
+from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.sanity import snapshot_warnings
 
 RPC_ENV_VARS = ("CHAINWATCH_RPC_URL", "ETH_RPC_URL")
@@ -33,6 +36,23 @@ def rpc_urls(chain: Chain, given: Sequence[str] = ()) -> list[str]:
     return list(chain.rpc)
 
 
+def open_reader(chain: Chain, rpc: Sequence[str] = (), block: int | None = None) -> BlockReader:
+    """Reads of `chain` pinned to `block` (default: the latest block its endpoints agree on)."""
+    pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
+    return pool.reader(block, multicall3=chain.multicall3)
+
+
+def resolve_wallets(
+    chain: Chain, accounts: Sequence[str], *, rpc: Sequence[str] = (), block: int | None = None
+) -> list[str]:
+    """`accounts` (addresses or ENS names) as addresses, names looked up at `block` (latest).
+
+    For commands that must follow one wallet over many blocks (watch, backfill) or read none
+    (history): they resolve a name once, up front. No endpoint is asked when all are addresses.
+    """
+    return resolve_accounts(chain, accounts, lambda: open_reader(chain, rpc, block))
+
+
 def read_snapshot(
     chain: Chain,
     accounts: Sequence[str],
@@ -43,7 +63,8 @@ def read_snapshot(
 ) -> Snapshot:
     """All non-empty positions of `accounts` on `chain`, every read at the same block.
 
-    `protocols` filters markets by adapter family or by market name (`aave-v3`, `spark`).
+    `accounts` are addresses or ENS names; a name resolves at that same block, through the same
+    endpoints. `protocols` filters markets by adapter family or by market name (`aave-v3`, `spark`).
     """
     markets = list(chain.markets)
     if protocols:
@@ -54,12 +75,12 @@ def read_snapshot(
                 f"unknown protocol {unknown[0]!r} on {chain.name} (known: {', '.join(sorted(known))})"
             )
         markets = [m for m in markets if m.protocol in protocols or m.name in protocols]
-    pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
-    reader = pool.reader(block, multicall3=chain.multicall3)
-    positions = []
-    for market in markets:
-        adapter = adapter_class(market.protocol)(chain, market)
-        positions.extend(adapter.read_positions(reader, accounts))
+    reader = open_reader(chain, rpc, block)
+    wallets = list(dict.fromkeys(resolve_accounts(chain, accounts, lambda: reader)))
+    adapters = [adapter_class(market.protocol)(chain, market) for market in markets]
+    # Markets are read side by side, so their rounds of reads share HTTP requests.
+    per_market = reader.gather([partial(adapter.read_positions, reader, wallets) for adapter in adapters])
+    positions = [position for found in per_market for position in found]
     return Snapshot(
         chain=chain.name,
         chain_id=chain.chain_id,

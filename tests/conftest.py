@@ -30,6 +30,21 @@ class Devnet:
     info: DevnetInfo
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_user_dirs(tmp_path_factory) -> Iterator[None]:
+    """Keep the developer's own config and history out of the tests (and the tests out of them).
+
+    The devnet cache stays shared on purpose: it is keyed by its inputs and slow to rebuild.
+    """
+    patch = pytest.MonkeyPatch()
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        patch.setenv(var, str(tmp_path_factory.mktemp(var.lower())))
+    for var in ("CHAINWATCH_ADDRESS_BOOK", "CHAINWATCH_RPC_URL", "ETH_RPC_URL", "CHAINWATCH_DB"):
+        patch.delenv(var, raising=False)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def devnet() -> Iterator[Devnet]:
     with start() as info:

@@ -1,8 +1,9 @@
 """Aave v3 and every fork that runs its code unchanged (Spark): one adapter, other addresses.
 
 Everything is resolved from the market's PoolAddressesProvider at the pinned block, so protocol
-upgrades that move the Pool or the oracle need no change here. Reads come in three rounds:
-market layout and accounts' flags, reserves and prices, then the balances each account holds.
+upgrades that move the Pool or the oracle need no change here. Reads come in four rounds, whatever
+the number of accounts: the market (Pool and oracle); the reserves list with every account's
+flags; reserves, prices and the eMode categories in use; then the balances each account holds.
 Balances come from the aTokens and debt tokens, whose `balanceOf` already includes interest
 accrued up to the block's timestamp.
 """
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import Adapter, MarketRate
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
 from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Asset, Holding, Position, from_raw
@@ -24,6 +25,13 @@ from chainwatch.rpc import BlockReader, Call
 RAY_DECIMALS = 27
 BPS_DECIMALS = 4
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+LISTING_CALLS = 3  # reserves list, oracle base currency, oracle base unit
+RESERVE_CALLS = 3  # reserve data, price, symbol
+# Planning estimates of gas per call (measured cold on the real bytecode, with headroom):
+# flags are one storage read behind the Pool proxy, balances go through a token proxy that
+# asks the Pool for the reserve's index.
+FLAG_GAS = 12_000
+BALANCE_GAS = 32_000
 
 _provider_pool = function("AavePoolAddressesProvider", "getPool")
 _provider_oracle = function("AavePoolAddressesProvider", "getPriceOracle")
@@ -39,6 +47,9 @@ _base_currency = function("AaveOracle", "BASE_CURRENCY")
 _base_unit = function("AaveOracle", "BASE_CURRENCY_UNIT")
 _symbol = function("ERC20", "symbol")
 _balance = function("ERC20", "balanceOf")
+# Pool (SupplyLogic, LiquidationLogic, BridgeLogic): ReserveUsedAsCollateralEnabled(address indexed
+# reserve, address indexed user), from the @aave/core-v3 Pool artifact's ABI.
+_COLLATERAL_ENABLED = event_topic("ReserveUsedAsCollateralEnabled(address,address)")
 
 
 class AaveMarketError(ChainwatchError):
@@ -101,75 +112,95 @@ class AaveV3Adapter(Adapter):
     interest_compounding = Compounding.PER_SECOND
 
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
-        provider = self.market.settings["pool_addresses_provider"]
-        pool, oracle = _resolve(reader, provider)
-        reserves = self._read_reserves(reader, pool, oracle)
-        flags = reader.read(
-            [Call(pool, _user_configuration, (a,)) for a in accounts]
-            + [Call(pool, _user_emode, (a,)) for a in accounts]
+        """Four rounds of reads whatever the number of accounts; the accounts' flags travel
+        with the market listing, and the eMode categories in use with the reserves."""
+        pool, oracle = _resolve(reader, self.market.settings["pool_addresses_provider"])
+        count = len(accounts)
+        rows = reader.read(
+            _listing_calls(pool, oracle)
+            + [Call(pool, _user_configuration, (a,), FLAG_GAS) for a in accounts]
+            + [Call(pool, _user_emode, (a,), FLAG_GAS) for a in accounts]
         )
-        configurations = [row[0][0] for row in flags[: len(accounts)]]  # type: ignore[index]
-        emode_ids = [row[0] for row in flags[len(accounts) :]]  # type: ignore[index]
-        emodes = _read_emodes(reader, pool, {i for i in emode_ids if i}, reserves)
+        assets, base_unit = self._listing(pool, rows[:LISTING_CALLS])
+        flags = rows[LISTING_CALLS:]
+        if None in flags:  # the Pool answers these for any address: a gap is a failed read
+            raise AaveMarketError(f"{self.market.name}: account flags unreadable at {pool}")
+        configurations = [row[0][0] for row in flags[:count]]  # type: ignore[index]
+        emode_ids = [row[0] for row in flags[count:]]  # type: ignore[index]
+        del rows, flags
+        categories = sorted({i for i in emode_ids if i})
+        rows = reader.read(
+            _reserve_calls(pool, oracle, assets) + _emode_calls(pool, categories)
+        )
+        reserves = self._decode_reserves(assets, base_unit, rows[: RESERVE_CALLS * len(assets)])
+        emodes = _decode_emodes(categories, rows[RESERVE_CALLS * len(assets) :], reserves)
+        by_id = {r.reserve_id: r for r in reserves}
 
-        # (account index, reserve, kind, token, whether the token must answer)
-        wanted: list[tuple[int, Reserve, str, str, bool]] = []
+        # One balance read per flag set: (account index, reserve, kind, must answer).
+        wanted: list[tuple[int, Reserve, str, bool]] = []
+        calls: list[Call] = []
         for index, configuration in enumerate(configurations):
-            for reserve in reserves:
-                if _bits(configuration, 2 * reserve.reserve_id + 1, 1):
-                    wanted.append((index, reserve, "collateral", reserve.a_token, True))
-                if _bits(configuration, 2 * reserve.reserve_id, 1):
-                    wanted.append((index, reserve, "debt", reserve.variable_debt_token, True))
+            account = accounts[index]
+            for bit in _set_bits(configuration):
+                reserve = by_id.get(bit >> 1)
+                if reserve is None:
+                    continue
+                if bit & 1:
+                    wanted.append((index, reserve, "collateral", True))
+                    calls.append(Call(reserve.a_token, _balance, (account,), BALANCE_GAS))
+                else:
+                    wanted.append((index, reserve, "debt", True))
+                    calls.append(Call(reserve.variable_debt_token, _balance, (account,), BALANCE_GAS))
                     # Stable debt is gone since v3.2; where its token lingers it may not answer.
                     if reserve.stable_debt_token != ZERO_ADDRESS:
-                        wanted.append((index, reserve, "debt", reserve.stable_debt_token, False))
-        balances = reader.read(
-            [Call(token, _balance, (accounts[i],)) for i, _, _, token, _ in wanted]
-        )
+                        wanted.append((index, reserve, "debt", False))
+                        calls.append(Call(reserve.stable_debt_token, _balance, (account,), BALANCE_GAS))
+        balances = reader.read(calls)
+        del calls
 
-        # per account: (kind, asset address) -> raw amount, variable and stable debt summed
-        amounts: list[dict[tuple[str, str], int]] = [{} for _ in accounts]
-        for (index, reserve, kind, _, required), row in zip(wanted, balances):
+        # per account: (kind, reserve id) -> raw amount, variable and stable debt summed
+        amounts: list[dict[tuple[str, int], int]] = [{} for _ in accounts]
+        for (index, reserve, kind, required), row in zip(wanted, balances):
             if row is None and required:
                 raise AaveMarketError(
                     f"{self.market.name}: {kind} balance of {reserve.asset.symbol} unreadable"
                 )
-            key = (kind, reserve.asset.address)
-            amounts[index][key] = amounts[index].get(key, 0) + (row[0] if row else 0)
+            if row and row[0]:
+                key = (kind, reserve.reserve_id)
+                amounts[index][key] = amounts[index].get(key, 0) + row[0]
 
-        by_address = {r.asset.address: r for r in reserves}
         positions = []
-        for account, held, emode_id in zip(accounts, amounts, emode_ids):
-            emode = emodes.get(emode_id)
+        for index, held in enumerate(amounts):
+            if not held:
+                continue
+            emode = emodes.get(emode_ids[index])
             collateral = tuple(
-                _collateral_holding(by_address[address], raw, emode)
-                for (kind, address), raw in held.items()
-                if kind == "collateral" and raw > 0
+                _collateral_holding(by_id[rid], raw, emode)
+                for (kind, rid), raw in held.items()
+                if kind == "collateral"
             )
             debt = tuple(
-                _debt_holding(by_address[address], raw)
-                for (kind, address), raw in held.items()
-                if kind == "debt" and raw > 0
+                _debt_holding(by_id[rid], raw) for (kind, rid), raw in held.items() if kind == "debt"
             )
-            if collateral or debt:
-                positions.append(
-                    Position(
-                        protocol=self.market.name,
-                        market=pool,
-                        account=account,
-                        chain=self.chain.name,
-                        block_number=reader.block.number,
-                        timestamp=reader.block.timestamp,
-                        collateral=collateral,
-                        debt=debt,
-                    )
+            positions.append(
+                Position(
+                    protocol=self.market.name,
+                    market=pool,
+                    account=accounts[index],
+                    chain=self.chain.name,
+                    block_number=reader.block.number,
+                    timestamp=reader.block.timestamp,
+                    collateral=collateral,
+                    debt=debt,
                 )
+            )
         return positions
-
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Each reserve outside eMode (a new account starts outside it): a reserve with a zero
         liquidation threshold is no collateral, one that cannot be borrowed has no borrow rate."""
         pool, oracle = _resolve(reader, self.market.settings["pool_addresses_provider"])
+        assets, base_unit = self._listing(pool, reader.read(_listing_calls(pool, oracle)))
+        rows = reader.read(_reserve_calls(pool, oracle, assets))
         return [
             MarketRate(
                 asset=r.asset,
@@ -178,27 +209,32 @@ class AaveV3Adapter(Adapter):
                 liquidation_threshold=r.liquidation_threshold or None,
                 borrow_apr=r.variable_borrow_apr if r.borrowable else None,
             )
-            for r in self._read_reserves(reader, pool, oracle)
+            for r in self._decode_reserves(assets, base_unit, rows)
         ]
 
-    def _read_reserves(self, reader: BlockReader, pool: str, oracle: str) -> list[Reserve]:
-        listing = reader.read(
-            [Call(pool, _reserves_list), Call(oracle, _base_currency), Call(oracle, _base_unit)]
-        )
-        if any(row is None for row in listing):
+    def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs]:
+        """The Pool logs ReserveUsedAsCollateralEnabled whenever an account's collateral flag for
+        a reserve turns on: its first supply, setUserUseReserveAsCollateral, receiving aTokens
+        at a zero balance, a liquidator taking aTokens. Every account with `asset` as collateral
+        went through one of these."""
+        pool, _ = _resolve(reader, self.market.settings["pool_addresses_provider"])
+        return [AccountLogs(pool, (_COLLATERAL_ENABLED, address_topic(asset)), account_topic=2)]
+
+    def _listing(self, pool: str, rows: Sequence[tuple | None]) -> tuple[list[str], int]:
+        """The reserves' assets and the oracle's base unit, from `_listing_calls`' answers."""
+        if any(row is None for row in rows):
             raise AaveMarketError(f"{self.market.name}: {pool} is not an Aave v3 pool")
-        (assets,), (base_currency,), (base_unit,) = listing  # type: ignore[misc]
+        (assets,), (base_currency,), (base_unit,) = rows  # type: ignore[misc]
         if base_currency != ZERO_ADDRESS:
             raise AaveMarketError(f"{self.market.name}: oracle base currency is not USD")
-        rows = reader.read(
-            [Call(pool, _reserve_data, (a,)) for a in assets]
-            + [Call(oracle, _asset_price, (a,)) for a in assets]
-            + [Call(a, _symbol) for a in assets]
-        )
-        count = len(assets)
+        return list(assets), base_unit
+
+    def _decode_reserves(
+        self, assets: Sequence[str], base_unit: int, rows: Sequence[tuple | None]
+    ) -> list[Reserve]:
+        """Reserves from `_reserve_calls`' answers (data, price and symbol per asset)."""
         reserves = []
-        for i, asset in enumerate(assets):
-            data, price, symbol = rows[i], rows[count + i], rows[2 * count + i]
+        for asset, (data, price, symbol) in zip(assets, _triples(rows), strict=True):
             if data is None or price is None:
                 raise AaveMarketError(f"{self.market.name}: reserve {asset} unreadable")
             reserves.append(
@@ -220,20 +256,40 @@ def _resolve(reader: BlockReader, provider: str) -> tuple[str, str]:
     return rows[0][0], rows[1][0]  # type: ignore[index]
 
 
-def _read_emodes(
-    reader: BlockReader, pool: str, ids: set[int], reserves: Sequence[Reserve]
+def _listing_calls(pool: str, oracle: str) -> list[Call]:
+    return [Call(pool, _reserves_list), Call(oracle, _base_currency), Call(oracle, _base_unit)]
+
+
+def _reserve_calls(pool: str, oracle: str, assets: Sequence[str]) -> list[Call]:
+    """Per asset, side by side: reserve data, oracle price, symbol (see `_triples`)."""
+    calls = []
+    for asset in assets:
+        calls += [Call(pool, _reserve_data, (asset,)), Call(oracle, _asset_price, (asset,)), Call(asset, _symbol)]
+    return calls
+
+
+def _triples(rows: Sequence[tuple | None]) -> list[tuple]:
+    return [tuple(rows[i : i + RESERVE_CALLS]) for i in range(0, len(rows), RESERVE_CALLS)]
+
+
+def _emode_calls(pool: str, categories: Sequence[int]) -> list[Call]:
+    """Per category: the v3.2+ getters and the v3.0/v3.1 one; each pool answers one kind."""
+    calls = []
+    for category in categories:
+        calls += [
+            Call(pool, _emode_config, (category,)),
+            Call(pool, _emode_bitmap, (category,)),
+            Call(pool, _emode_data_legacy, (category,)),
+        ]
+    return calls
+
+
+def _decode_emodes(
+    categories: Sequence[int], rows: Sequence[tuple | None], reserves: Sequence[Reserve]
 ) -> dict[int, EMode]:
-    """eMode categories in use, read through whichever getter this pool's version has."""
-    ordered = sorted(ids)
-    rows = reader.read(
-        [Call(pool, _emode_config, (i,)) for i in ordered]
-        + [Call(pool, _emode_bitmap, (i,)) for i in ordered]
-        + [Call(pool, _emode_data_legacy, (i,)) for i in ordered]
-    )
-    n = len(ordered)
+    """eMode categories in use, from whichever getter this pool's version has."""
     emodes = {}
-    for k, category in enumerate(ordered):
-        config, bitmap, legacy = rows[k], rows[n + k], rows[2 * n + k]
+    for category, (config, bitmap, legacy) in zip(categories, _triples(rows), strict=True):
         if config is not None and bitmap is not None:
             ltv, threshold, _ = config[0]
             covers = frozenset(r.reserve_id for r in reserves if _bits(bitmap[0], r.reserve_id, 1))
@@ -246,6 +302,17 @@ def _read_emodes(
             from_raw(ltv, BPS_DECIMALS), from_raw(threshold, BPS_DECIMALS), covers
         )
     return emodes
+
+
+def _set_bits(word: int) -> list[int]:
+    """Positions of the set bits of `word`, lowest first: an account's configuration bitmap
+    has a bit pair per reserve, and most accounts use two or three of a market's dozens."""
+    bits = []
+    while word:
+        low = word & -word
+        bits.append(low.bit_length() - 1)
+        word ^= low
+    return bits
 
 
 def _collateral_holding(reserve: Reserve, raw: int, emode: EMode | None) -> Holding:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
+from eth_utils import keccak
+
 from chainwatch.chains import Chain, MarketConfig
 from chainwatch.model import Asset, Position
 from chainwatch.risk.interest import Compounding
@@ -33,6 +35,34 @@ class MarketRate:
     max_ltv: Decimal | None = None
     liquidation_threshold: Decimal | None = None
     borrow_apr: Decimal | None = None
+    # Rates with the same group can be combined in one loan: a whole pool shares one (Aave,
+    # a Comet), while each isolated Morpho market is a group of its own (its market id).
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class AccountLogs:
+    """Event logs that name the accounts of a market, for discovering them from the chain.
+
+    `address` emits the logs; `topics` is an eth_getLogs topic filter (topic 0 the event
+    signature hash, None for any value); the account is the indexed address in topic
+    `account_topic`. An account a log names may since have left: discovery finds candidates,
+    the positions read at the pinned block decide.
+    """
+
+    address: str
+    topics: tuple[str | None, ...]
+    account_topic: int
+
+
+def event_topic(signature: str) -> str:
+    """Topic 0 of an event: the keccak of its canonical signature, e.g. `Transfer(address,address,uint256)`."""
+    return "0x" + keccak(text=signature).hex()
+
+
+def address_topic(address: str) -> str:
+    """An indexed address as a topic: left-padded to 32 bytes, lower case as nodes compare it."""
+    return "0x" + "00" * 12 + address[2:].lower()
 
 
 class Adapter(ABC):
@@ -56,3 +86,9 @@ class Adapter(ABC):
     @abstractmethod
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Every asset of the market with its price, collateral terms and borrow rate."""
+
+    def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs] | None:
+        """The logs naming every account that has put `asset` up as collateral in this market
+        (a superset is fine, a missed account is not); None where the adapter cannot tell,
+        which `chainwatch scan` reports as unsupported for the market."""
+        return None

@@ -1,22 +1,26 @@
 """The address book: every chain-specific fact, as data.
 
-Built-in chains live in the TOML files beside this module (mainnet and the local devnet); a
-user's file (`--address-book FILE` or `CHAINWATCH_ADDRESS_BOOK`) adds chains or overrides keys
-of built-in ones in the same format, so adding a chain or a market is data, not code.
+Built-in chains live in the TOML files beside this module (mainnet and the local devnet). A
+user's files add chains or override keys of built-in ones in the same format, so adding a chain
+or a market is data, not code: first `address-book.toml` in the user's config directory (the
+place for a private RPC endpoint), then the file given by `--address-book FILE` or
+`CHAINWATCH_ADDRESS_BOOK`.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+import platformdirs
+
 from chainwatch.addresses import AddressError, parse_address
 from chainwatch.errors import ChainwatchError
+from chainwatch.tomlkeys import KeyPath, TomlFile, parse_toml
 
 ADDRESS_BOOK_ENV = "CHAINWATCH_ADDRESS_BOOK"
 
@@ -30,14 +34,15 @@ _CHAIN_KEYS = {
     "btc_usd_feed": str,
     "eth_usd_feed": str,
     "wbtc_btc_feed": str,
+    "ens_registry": str,
     "markets": list,
 }
-_CHAIN_ADDRESS_KEYS = ("multicall3", "wbtc", "btc_usd_feed", "eth_usd_feed", "wbtc_btc_feed")
+_CHAIN_ADDRESS_KEYS = ("multicall3", "wbtc", "btc_usd_feed", "eth_usd_feed", "wbtc_btc_feed", "ens_registry")
 _REQUIRED_CHAIN_KEYS = ("chain_id", "rpc", "multicall3", "wbtc")
 
 
 class AddressBookError(ChainwatchError):
-    """A malformed address book; the message names the file and the key."""
+    """A malformed address book; the message names the file, the line and the key."""
 
 
 @dataclass(frozen=True)
@@ -60,104 +65,128 @@ class Chain:
     btc_usd_feed: str | None = None
     eth_usd_feed: str | None = None
     wbtc_btc_feed: str | None = None
+    # The ENS registry, where names such as `vitalik.eth` are looked up; None: no ENS here.
+    ens_registry: str | None = None
 
 
-def _builtin_tables() -> list[tuple[str, dict[str, Any]]]:
+def _builtin_files() -> list[TomlFile]:
     folder = resources.files("chainwatch.chains")
     return [
-        (f"built-in {entry.name}", tomllib.loads(entry.read_text()))
+        parse_toml(entry.read_text(), f"built-in {entry.name}", AddressBookError)
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml")
     ]
 
 
-def _read_user_file(path: Path) -> dict[str, Any]:
+def user_address_book() -> Path:
+    """The address book read on every run when it exists (~/.config/chainwatch on Linux)."""
+    return Path(platformdirs.user_config_dir("chainwatch")) / "address-book.toml"
+
+
+def _read_user_file(path: Path) -> TomlFile:
     try:
-        return tomllib.loads(path.read_text())
+        text = path.read_text()
     except FileNotFoundError:
         raise AddressBookError(f"{path}: address book not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise AddressBookError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AddressBookError(f"{path}: cannot read address book: {exc}") from None
+    return parse_toml(text, str(path), AddressBookError)
+
+
+# A chain's keys as merged from several files: key -> (the file that set it last, its value),
+# so an error names the file and line the bad value really came from.
+_Entries = dict[str, tuple[TomlFile, Any]]
 
 
 def load_address_book(path: Path | str | None = None) -> dict[str, Chain]:
-    """All chains: built-in ones, then the user's file merged over them key by key.
+    """All chains: built-in ones, then the user's files merged over them key by key.
 
     A user's chain table replaces only the keys it names; its `markets`, when given, replace the
     built-in list, so a file can point mainnet at a private RPC without repeating the markets.
     """
-    sources = _builtin_tables()
+    files = _builtin_files()
+    if user_address_book().is_file():
+        files.append(_read_user_file(user_address_book()))
     user_path = path or os.environ.get(ADDRESS_BOOK_ENV)
     if user_path:
-        sources.append((str(user_path), _read_user_file(Path(user_path))))
-    merged: dict[str, tuple[str, dict[str, Any]]] = {}
-    for origin, document in sources:
-        unknown = set(document) - {"chains"}
-        if unknown:
-            raise AddressBookError(f"{origin}: unknown top-level key {sorted(unknown)[0]!r}")
-        for name, table in document.get("chains", {}).items():
+        files.append(_read_user_file(Path(user_path)))
+    merged: dict[str, _Entries] = {}
+    headers: dict[str, TomlFile] = {}  # the last file with a table for the chain
+    for file in files:
+        for key in file.data:
+            if key != "chains":
+                raise AddressBookError(file.unknown_key((), key))
+        chains = file.data.get("chains", {})
+        if not isinstance(chains, dict):
+            raise AddressBookError(f"{file.at(('chains',))}: must be a table")
+        for name, table in chains.items():
             if not isinstance(table, dict):
-                raise AddressBookError(f"{origin}: chains.{name} must be a table")
-            base = merged.get(name, (origin, {}))[1]
-            merged[name] = (origin, {**base, **table})
-    return {name: _parse_chain(origin, name, table) for name, (origin, table) in merged.items()}
+                raise AddressBookError(f"{file.at(('chains', name))}: must be a table")
+            merged.setdefault(name, {}).update((key, (file, value)) for key, value in table.items())
+            headers[name] = file
+    return {name: _parse_chain(name, entries, headers[name]) for name, entries in merged.items()}
 
 
-def _parse_chain(origin: str, name: str, table: dict[str, Any]) -> Chain:
-    where = f"{origin}: chains.{name}"
-    for key, value in table.items():
+def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
+    table: KeyPath = ("chains", name)
+
+    def at(key: str) -> str:
+        return entries[key][0].at(table + (key,))
+
+    for key, (file, value) in entries.items():
         expected = _CHAIN_KEYS.get(key)
         if expected is None:
-            raise AddressBookError(f"{where}: unknown key {key!r}")
+            raise AddressBookError(file.unknown_key(table, key))
         if not isinstance(value, expected) or isinstance(value, bool):
-            raise AddressBookError(f"{where}.{key}: expected {expected.__name__}")
+            raise AddressBookError(f"{at(key)}: expected {expected.__name__}")
     for key in _REQUIRED_CHAIN_KEYS:
-        if key not in table:
-            raise AddressBookError(f"{where}: missing key {key!r}")
-    if not table["rpc"] or not all(isinstance(url, str) for url in table["rpc"]):
-        raise AddressBookError(f"{where}.rpc: expected a list of URLs")
-    addresses = {
-        key: _address(f"{where}.{key}", table[key]) for key in _CHAIN_ADDRESS_KEYS if key in table
-    }
-    markets = tuple(
-        _parse_market(f"{where}.markets[{i}]", market)
-        for i, market in enumerate(table.get("markets", []))
-    )
+        if key not in entries:
+            raise AddressBookError(f"{header.at(table)}: missing key {key!r}")
+    values = {key: value for key, (_, value) in entries.items()}
+    if not values["rpc"] or not all(isinstance(url, str) for url in values["rpc"]):
+        raise AddressBookError(f"{at('rpc')}: expected a list of URLs")
+    addresses = {key: _address(at(key), values[key]) for key in _CHAIN_ADDRESS_KEYS if key in values}
+    markets: tuple[MarketConfig, ...] = ()
+    if "markets" in entries:
+        file = entries["markets"][0]
+        markets = tuple(
+            _parse_market(file, table + ("markets", i), market) for i, market in enumerate(values["markets"])
+        )
     return Chain(
         name=name,
-        chain_id=table["chain_id"],
-        rpc=tuple(table["rpc"]),
+        chain_id=values["chain_id"],
+        rpc=tuple(values["rpc"]),
         markets=markets,
         **addresses,
     )
 
 
-def _parse_market(where: str, table: Any) -> MarketConfig:
+def _parse_market(file: TomlFile, path: KeyPath, table: Any) -> MarketConfig:
     from chainwatch.adapters import adapter_class  # the adapters define their own keys
 
     if not isinstance(table, dict):
-        raise AddressBookError(f"{where}: must be a table")
+        raise AddressBookError(f"{file.at(path)}: must be a table")
     for key in _MARKET_KEYS:
         if not isinstance(table.get(key), str):
-            raise AddressBookError(f"{where}.{key}: expected a string")
+            raise AddressBookError(f"{file.at(path + (key,))}: expected a string")
     try:
         adapter = adapter_class(table["protocol"])
     except KeyError as exc:
-        raise AddressBookError(f"{where}.protocol: {exc.args[0]}") from None
+        raise AddressBookError(f"{file.at(path + ('protocol',))}: {exc.args[0]}") from None
     settings: dict[str, Any] = {}
     for key, value in table.items():
         if key in _MARKET_KEYS:
             continue
         parse = adapter.settings_schema.get(key)
         if parse is None:
-            raise AddressBookError(f"{where}: unknown key {key!r} for {table['protocol']}")
+            raise AddressBookError(f"{file.unknown_key(path, key)} for {table['protocol']}")
         try:
             settings[key] = parse(value)
         except (ValueError, TypeError) as exc:
-            raise AddressBookError(f"{where}.{key}: {exc}") from None
+            raise AddressBookError(f"{file.at(path + (key,))}: {exc}") from None
     for key in adapter.settings_schema:
         if key not in settings:
-            raise AddressBookError(f"{where}: missing key {key!r}")
+            raise AddressBookError(f"{file.at(path)}: missing key {key!r}")
     return MarketConfig(table["protocol"], table["name"], MappingProxyType(settings))
 
 

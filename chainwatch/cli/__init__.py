@@ -12,7 +12,7 @@ import sys
 from rich.markup import escape
 
 # Importing a command module registers its commands on `app`.
-from chainwatch.cli import compare, devnet, risk, rpc, track, watch  # noqa: F401
+from chainwatch.cli import compare, devnet, risk, rpc, scan, track, watch  # noqa: F401
 from chainwatch.cli.app import app, stderr
 from chainwatch.errors import ChainwatchError
 

@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from chainwatch.addresses import parse_address
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
     AddressBookOption,
@@ -25,6 +24,7 @@ from chainwatch.cli.app import (
     render_text,
     stdout,
 )
+from chainwatch.ens import parse_account
 from chainwatch.model import Position
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.interest import Compounding
@@ -51,7 +51,7 @@ class RiskFormat(str, Enum):
 @app.command()
 def risk(
     addresses: Annotated[
-        Optional[list[str]], typer.Argument(help="Wallet addresses (0x…).")
+        Optional[list[str]], typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
     ] = None,
     btc: Annotated[Optional[str], typer.Option(help="Hand-typed loan: BTC collateral.")] = None,
     btc_price: Annotated[
@@ -112,7 +112,7 @@ def risk(
     if addresses:
         snapshot = read_snapshot(
             chain_config,
-            [parse_address(a) for a in addresses],
+            [parse_account(a) for a in addresses],
             rpc=rpc or (),
             block=block,
             protocols=protocol or (),

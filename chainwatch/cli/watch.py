@@ -19,10 +19,9 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from chainwatch.addresses import parse_address
 from chainwatch.alerts import Alert, AlertKind, Notifier, Thresholds, compose
 from chainwatch.alerts.thresholds import DEFAULT_HYSTERESIS
-from chainwatch.chains import get_chain
+from chainwatch.chains import Chain, get_chain
 from chainwatch.cli.app import (
     AddressBookOption,
     BlockOption,
@@ -37,6 +36,7 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
+from chainwatch.ens import is_name, parse_account
 from chainwatch.export import decimal_text, snapshot_json
 from chainwatch.history import HistoryStore
 from chainwatch.history.backfill import backfill as run_backfill
@@ -46,7 +46,7 @@ from chainwatch.history.report import history_csv, history_json, history_table
 from chainwatch.model import Snapshot
 from chainwatch.render import health, money, percent, positions_table, short_address
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.snapshot import read_snapshot, rpc_urls
+from chainwatch.snapshot import read_snapshot, resolve_wallets, rpc_urls
 from chainwatch.watch import Reading, Watch
 
 EXIT_PAST_THRESHOLD = 3
@@ -71,6 +71,7 @@ WarnOption = Annotated[
         help="Threshold as a fraction of the position's liquidation LTV (repeatable). Default 0.8, 0.9, 0.95.",
     ),
 ]
+WalletsArgument = Annotated[list[str], typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")]
 LtvOption = Annotated[
     Optional[list[Decimal]],
     typer.Option("--ltv", help="Threshold as an absolute LTV instead, e.g. 0.65 (repeatable)."),
@@ -88,7 +89,22 @@ def _thresholds(warn: list[Decimal] | None, ltv: list[Decimal] | None, hysteresi
 
 
 def _accounts(addresses: list[str]) -> list[str]:
-    return [parse_address(a) for a in addresses]
+    """Wallet arguments checked before any request: addresses, or ENS names still to resolve."""
+    return [parse_account(a) for a in addresses]
+
+
+def _wallets(addresses: list[str], chain: Chain, rpc: list[str] | None) -> list[str]:
+    """Wallet arguments as addresses, ENS names resolved once, now (each shown on stderr).
+
+    A watch or a backfill follows the wallet a name points to when it starts: its history and
+    alert state are kept per address, and a past block may know the name as someone else's.
+    """
+    accounts = _accounts(addresses)
+    wallets = resolve_wallets(chain, accounts, rpc=rpc or ())
+    for account, wallet in zip(accounts, wallets):
+        if is_name(account):
+            stderr.print(f"{account} is {wallet}", highlight=False)
+    return list(dict.fromkeys(wallets))
 
 
 # --- watch ------------------------------------------------------------------------------
@@ -139,7 +155,7 @@ def _alert_line(alert: Alert, title: str, delivered: bool) -> str:
 
 @app.command()
 def watch(
-    addresses: Annotated[list[str], typer.Argument(help="Wallet addresses (0x…).")],
+    addresses: WalletsArgument,
     every: Annotated[str, typer.Option(help="Interval between readings: 60, 90s, 5m, 1h.")] = "60",
     notify: Annotated[
         Optional[list[str]],
@@ -160,8 +176,8 @@ def watch(
     interval = parse_duration(every).total_seconds()
     thresholds = _thresholds(warn, ltv, hysteresis)
     notifier = Notifier(notify or [])
-    accounts = _accounts(addresses)
     chain_config = get_chain(chain, address_book)
+    accounts = _wallets(addresses, chain_config, rpc)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: Any) -> None:
@@ -210,7 +226,7 @@ def watch(
 
 @app.command()
 def check(
-    addresses: Annotated[list[str], typer.Argument(help="Wallet addresses (0x…).")],
+    addresses: WalletsArgument,
     warn: WarnOption = None,
     ltv: LtvOption = None,
     chain: ChainOption = "ethereum",
@@ -278,19 +294,28 @@ def _emit_check(
 
 @app.command()
 def history(
-    address: Annotated[str, typer.Argument(help="Wallet address (0x…).")],
+    address: Annotated[str, typer.Argument(help="Wallet address (0x…) or ENS name (name.eth).")],
     since: Annotated[Optional[str], typer.Option(help="From this date or time (UTC), e.g. 2026-01-31.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Up to this date or time (UTC).")] = None,
-    chain: Annotated[Optional[str], typer.Option("--chain", help="Only this chain (default: all).")] = None,
+    chain: Annotated[
+        Optional[str],
+        typer.Option(
+            "--chain", help="Only this chain (default: all). An ENS name resolves on it (default: ethereum)."
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     plot: Annotated[
         Optional[Path], typer.Option(help="Also draw the LTV chart to this .png, .svg or .html file.")
     ] = None,
     db: DbOption = None,
+    rpc: RpcOption = None,
+    address_book: AddressBookOption = None,
 ) -> None:
     """LTV, health factor, BTC price, debt and collateral over time, from the stored history."""
-    account = parse_address(address)
+    account = parse_account(address)
+    if is_name(account):
+        (account,) = _wallets([account], get_chain(chain or "ethereum", address_book), rpc)
     with HistoryStore.open(db) as store:
         rows = store.history(
             account, chain=chain, since=since and parse_time(since), until=until and parse_time(until)
@@ -315,7 +340,7 @@ def history(
 
 @app.command()
 def backfill(
-    addresses: Annotated[list[str], typer.Argument(help="Wallet addresses (0x…).")],
+    addresses: WalletsArgument,
     start: Annotated[str, typer.Option("--from", help="First date or time (UTC), e.g. 2026-01-01.")],
     end: Annotated[Optional[str], typer.Option("--to", help="Last date or time (UTC); default now.")] = None,
     every: Annotated[str, typer.Option(help="Interval between readings: 1d, 6h, 30m ...")] = "1d",
@@ -325,12 +350,15 @@ def backfill(
     address_book: AddressBookOption = None,
     db: DbOption = None,
 ) -> None:
-    """Read positions at past blocks (needs an archive node) into the history."""
-    accounts = _accounts(addresses)
+    """Read positions at past blocks (needs an archive node) into the history.
+
+    ENS names resolve once, at the latest block: the backfill reads that wallet's past.
+    """
     first = parse_time(start)
     last = parse_time(end) if end else datetime.now(timezone.utc)
     step = parse_duration(every)
     chain_config = get_chain(chain, address_book)
+    accounts = _wallets(addresses, chain_config, rpc)
     with HistoryStore.open(db) as store, Progress(
         TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TextColumn("block {task.fields[block]}"),
         TimeRemainingColumn(), console=stderr, transient=True,

@@ -53,6 +53,25 @@ class ChainTerms:
     gas_price: GasPrice | None
 
 
+def wbtc_loan_pair(
+    rates: Sequence[MarketRate], wbtc: str, loan_symbol: str
+) -> tuple[MarketRate, MarketRate] | str:
+    """The WBTC collateral terms and the loan terms of one group that can be combined, or why
+    there are none (a Morpho entry holds several isolated markets: only one may lend the asset
+    against WBTC)."""
+    collaterals = {
+        r.group: r
+        for r in rates
+        if r.asset.address.lower() == wbtc.lower() and r.liquidation_threshold is not None
+    }
+    if not collaterals:
+        return "does not take WBTC as collateral"
+    for r in rates:
+        if r.group in collaterals and r.asset.symbol.upper() == loan_symbol.upper() and r.borrow_apr is not None:
+            return collaterals[r.group], r
+    return f"does not lend {loan_symbol} against WBTC"
+
+
 def read_chain_terms(
     chain: Chain,
     loan_symbol: str,
@@ -70,16 +89,12 @@ def read_chain_terms(
     markets, skipped = [], []
     for config in chain.markets:
         adapter = adapter_class(config.protocol)(chain, config)
-        rates = adapter.market_rates(reader)
-        collateral = next((r for r in rates if r.asset.address.lower() == chain.wbtc.lower()), None)
-        loan = next((r for r in rates if r.asset.symbol.upper() == loan_symbol.upper()), None)
-        if collateral is None or collateral.liquidation_threshold is None:
-            skipped.append(f"{config.name}: does not take WBTC as collateral")
-        elif loan is None or loan.borrow_apr is None:
-            skipped.append(f"{config.name}: does not lend {loan_symbol}")
+        pair = wbtc_loan_pair(adapter.market_rates(reader), chain.wbtc, loan_symbol)
+        if isinstance(pair, str):
+            skipped.append(f"{config.name}: {pair}")
         else:
             markets.append(
-                DefiMarket(config.name, config.protocol, collateral, loan, adapter.interest_compounding.value)
+                DefiMarket(config.name, config.protocol, *pair, adapter.interest_compounding.value)
             )
     btc_usd = read_feed_price(reader, chain.btc_usd_feed) if chain.btc_usd_feed else None
     if price_gas and eth_usd is None:

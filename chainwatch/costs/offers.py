@@ -2,28 +2,28 @@
 
 A lender's terms are a handful of numbers a user copies from a term sheet, so the file is checked
 strictly: an unknown key (a typo such as `orgination_fee`) or a wrong type would otherwise turn
-silently into a fee of zero. Every error names the file, the offer and the key. Numbers are read
-as Decimal straight from the TOML text, never through float.
+silently into a fee of zero. Every error names the file, the line, the offer and the key. Numbers
+are read as Decimal straight from the TOML text, never through float.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from chainwatch.costs.interest import COMPOUNDINGS
 from chainwatch.errors import ChainwatchError
+from chainwatch.tomlkeys import KeyPath, TomlFile, parse_toml
 
 DEFAULT_OFFERS = "offers.toml"
 ZERO = Decimal(0)
 
 
 class OffersFileError(ChainwatchError):
-    """A missing or malformed offers file; the message names the file and the key."""
+    """A missing or malformed offers file; the message names the file, the line and the key."""
 
 
 @dataclass(frozen=True)
@@ -61,63 +61,63 @@ def load_offers(path: Path | None = None) -> list[Offer]:
 
 
 def parse_offers(text: str, origin: str) -> list[Offer]:
-    try:
-        document = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise OffersFileError(f"{origin}: not valid TOML: {exc}") from None
-    unknown = set(document) - {"offers"}
-    if unknown:
-        raise OffersFileError(f"{origin}: unknown top-level key {sorted(unknown)[0]!r}")
-    tables = document.get("offers")
+    file = parse_toml(text, origin, OffersFileError, parse_float=Decimal)
+    for key in file.data:
+        if key != "offers":
+            raise OffersFileError(file.unknown_key((), key))
+    tables = file.data.get("offers")
     if not isinstance(tables, list) or not tables:
-        raise OffersFileError(f"{origin}: no offers (expected [[offers]] tables)")
-    offers = [_parse_offer(f"{origin}: offers[{i}]", table) for i, table in enumerate(tables)]
+        raise OffersFileError(f"{file.place(('offers',))}: no offers (expected [[offers]] tables)")
+    offers = [_parse_offer(file, ("offers", i), table) for i, table in enumerate(tables)]
     seen: set[str] = set()
     for i, offer in enumerate(offers):
         if offer.name in seen:
-            raise OffersFileError(f"{origin}: offers[{i}].name: {offer.name!r} appears twice")
+            raise OffersFileError(f"{file.at(('offers', i, 'name'))}: {offer.name!r} appears twice")
         seen.add(offer.name)
     return offers
 
 
-def _parse_offer(where: str, table: Any) -> Offer:
+def _parse_offer(file: TomlFile, path: KeyPath, table: Any) -> Offer:
     if not isinstance(table, dict):
-        raise OffersFileError(f"{where}: must be a table")
+        raise OffersFileError(f"{file.at(path)}: must be a table")
     for key, value in table.items():
         if key in _TEXT_KEYS:
             if not isinstance(value, str):
-                raise OffersFileError(f"{where}.{key}: expected a string")
+                raise OffersFileError(f"{file.at(path + (key,))}: expected a string")
         elif key in _NUMBER_KEYS:
             if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-                raise OffersFileError(f"{where}.{key}: expected a number")
+                raise OffersFileError(f"{file.at(path + (key,))}: expected a number")
         else:
-            raise OffersFileError(f"{where}: unknown key {key!r}")
+            raise OffersFileError(file.unknown_key(path, key))
     for key in _REQUIRED:
         if key not in table:
-            raise OffersFileError(f"{where}: missing key {key!r}")
+            raise OffersFileError(f"{file.at(path)}: missing key {key!r}")
     values = {k: Decimal(v) if k in _NUMBER_KEYS else v for k, v in table.items()}
     offer = Offer(**values)
-    _check(where, offer)
+    _check(lambda key: file.at(path + (key,)), offer)
     return offer
 
 
-def _check(where: str, offer: Offer) -> None:
-    """Figures that cannot describe a loan: a percent typed as a fraction's place, say."""
+def _check(at: Callable[[str], str], offer: Offer) -> None:
+    """Figures that cannot describe a loan: a percent typed as a fraction's place, say.
+
+    `at(key)` is where the key is written (the offer's header for a default left out).
+    """
     if not offer.name.strip():
-        raise OffersFileError(f"{where}.name: must not be empty")
+        raise OffersFileError(f"{at('name')}: must not be empty")
     if offer.compounding not in COMPOUNDINGS:
-        raise OffersFileError(f"{where}.compounding: expected one of {', '.join(COMPOUNDINGS)}")
+        raise OffersFileError(f"{at('compounding')}: expected one of {', '.join(COMPOUNDINGS)}")
     if not 0 <= offer.apr < 1:
-        raise OffersFileError(f"{where}.apr: expected a fraction (0.08 for 8%), got {offer.apr}")
+        raise OffersFileError(f"{at('apr')}: expected a fraction (0.08 for 8%), got {offer.apr}")
     if not 0 <= offer.origination_fee < 1:
         raise OffersFileError(
-            f"{where}.origination_fee: expected a fraction of the loan, got {offer.origination_fee}"
+            f"{at('origination_fee')}: expected a fraction of the loan, got {offer.origination_fee}"
         )
     for key in ("max_ltv", "liquidation_ltv"):
         if not 0 < getattr(offer, key) < 1:
-            raise OffersFileError(f"{where}.{key}: expected a fraction between 0 and 1")
+            raise OffersFileError(f"{at(key)}: expected a fraction between 0 and 1")
     if offer.max_ltv > offer.liquidation_ltv:
-        raise OffersFileError(f"{where}.max_ltv: above liquidation_ltv {offer.liquidation_ltv}")
+        raise OffersFileError(f"{at('max_ltv')}: above liquidation_ltv {offer.liquidation_ltv}")
     for key in ("monthly_fee_usd", "withdrawal_fee_usd"):
         if getattr(offer, key) < 0:
-            raise OffersFileError(f"{where}.{key}: must be zero or more")
+            raise OffersFileError(f"{at(key)}: must be zero or more")

@@ -39,6 +39,20 @@ def render(deployment: Deployment) -> str:
             f'name = "{market.name}"',
             f'pool_addresses_provider = "{market.pool_addresses_provider}"',
         ]
+    lines += [
+        "",
+        "[[chains.devnet.markets]]",
+        'protocol = "morpho-blue"',
+        'name = "morpho-blue"',
+        f'morpho = "{deployment.morpho_blue.morpho}"',
+        f'market_ids = ["{deployment.morpho_blue.market_id}"]',
+        "",
+        "# A Comet STAND-IN (chainwatch/devnet/contracts/CometStandIn.sol): Comet's ABI and math.",
+        "[[chains.devnet.markets]]",
+        'protocol = "compound-v3"',
+        'name = "compound-v3"',
+        f'comet = "{deployment.comet}"',
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -3,8 +3,14 @@
 One deployer (anvil account 0) sends every deployment in a fixed order, so contract addresses
 never change and chainwatch/chains/devnet.toml can list them. The world: WBTC/USDC/WETH, four
 Chainlink-style feeds with 90 days of seeded history, a WBTC/BTC×BTC/USD product feed, Multicall3
-at its canonical address, two Aave v3 markets ("aave-v3" and "spark"), a liquidity supplier and
-demo borrowers whose loans then accrue three days of interest.
+at its canonical address, two Aave v3.0 markets ("aave-v3" and "spark"), Morpho Blue with a
+WBTC/USDC market ("morpho-blue"), the Comet stand-in ("compound-v3"), an Aave v3.6 market
+("aave-v3.6", the code Ethereum's Aave Core market runs), a liquidity supplier and demo borrowers
+whose loans then accrue three days of interest.
+
+New deployments go AFTER everything deployed before them (Morpho and Comet follow the Aave
+markets and demo loans A–D, Aave v3.6 follows loans E and F), so existing addresses and loans
+never change.
 """
 
 from __future__ import annotations
@@ -24,8 +30,11 @@ from chainwatch.devnet.aave_market import (
     deploy_libraries,
     deploy_market,
 )
+from chainwatch.devnet.aave_v36_market import deploy_v36_market
 from chainwatch.devnet.anvil import CHAIN_ID, GENESIS_TIMESTAMP
-from chainwatch.devnet.deployment import Deployment
+from chainwatch.devnet.comet_market import deploy_comet
+from chainwatch.devnet.deployment import Deployment, MorphoMarket
+from chainwatch.devnet.morpho_market import deploy_morpho_market
 from chainwatch.devnet.node import contract, deploy, rpc, transact
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
@@ -49,15 +58,15 @@ WETH_RATES = RateStrategy(Decimal("0.90"), Decimal("0"), Decimal("0.027"), Decim
 WBTC_RATES = RateStrategy(Decimal("0.80"), Decimal("0"), Decimal("0.04"), Decimal("3.00"))
 USDC_RESERVE = ReserveSpec(Decimal("0.75"), Decimal("0.78"), Decimal("1.045"), Decimal("0.10"), True, USDC_RATES)
 WETH_RESERVE = ReserveSpec(Decimal("0.80"), Decimal("0.825"), Decimal("1.05"), Decimal("0.15"), True, WETH_RATES)
+AAVE_RESERVES = {
+    "WBTC": ReserveSpec(Decimal("0.73"), Decimal("0.78"), Decimal("1.05"), Decimal("0.20"), True, WBTC_RATES),
+    "USDC": USDC_RESERVE,
+    "WETH": WETH_RESERVE,
+}
 MARKETS = (
     MarketSpec(
         name="aave-v3", market_id="Aave Ethereum Market (devnet)", token_name="Aave Ethereum",
-        a_token_prefix="aEth", debt_token_infix="Eth",
-        reserves={
-            "WBTC": ReserveSpec(Decimal("0.73"), Decimal("0.78"), Decimal("1.05"), Decimal("0.20"), True, WBTC_RATES),
-            "USDC": USDC_RESERVE,
-            "WETH": WETH_RESERVE,
-        },
+        a_token_prefix="aEth", debt_token_infix="Eth", reserves=AAVE_RESERVES,
     ),
     MarketSpec(
         name="spark", market_id="Spark Protocol (devnet)", token_name="Spark",
@@ -70,22 +79,32 @@ MARKETS = (
         },
     ),
 )
+# The same reserves on the v3.6 code, so the two Aave markets differ only in their version.
+V36_MARKET = MarketSpec(
+    name="aave-v3.6", market_id="Aave Ethereum Market v3.6 (devnet)", token_name="Aave Ethereum",
+    a_token_prefix="aEth", debt_token_infix="Eth", reserves=AAVE_RESERVES,
+)
 
 # The supplier provides liquidity and also borrows against it, so utilisation (and therefore
 # the rates the demo loans pay) is mainnet-like (USDC ≈80% → ≈3.6% APR) while millions stay
 # available for tests to borrow. symbol -> (supplied, borrowed).
 SUPPLIER_ACCOUNT = 9
+AAVE_BOOK = {
+    "USDC": (Decimal("10000000"), Decimal("8000000")),
+    "WETH": (Decimal("5000"), Decimal("3500")),
+    "WBTC": (Decimal("100"), Decimal("5")),
+}
 SUPPLIER_BOOK = {
-    "aave-v3": {
-        "USDC": (Decimal("10000000"), Decimal("8000000")),
-        "WETH": (Decimal("5000"), Decimal("3500")),
-        "WBTC": (Decimal("100"), Decimal("5")),
-    },
+    "aave-v3": AAVE_BOOK,
     "spark": {
         "USDC": (Decimal("10000000"), Decimal("8000000")),
         "WETH": (Decimal("5000"), Decimal("3500")),
     },
 }
+# USDC lent into Morpho's market and into the Comet; their rates do not depend on utilisation
+# (a flat stand-in IRM) or start at a mainnet-like base (the Comet's kinked model).
+MORPHO_SUPPLY_USDC = Decimal("10000000")
+COMET_SUPPLY_USDC = Decimal("10000000")
 
 
 @dataclass(frozen=True)
@@ -93,7 +112,7 @@ class DemoLoan:
     """A demo wallet: which anvil account, where it borrows, what it supplies and borrows."""
 
     account: int
-    market: str | None
+    market: str | None  # an Aave market name (v3.0 or v3.6), "morpho-blue" or "compound-v3"
     collateral: dict[str, Decimal]
     debt: dict[str, Decimal]
     idle: dict[str, Decimal]  # tokens held in the wallet, not supplied
@@ -105,7 +124,14 @@ DEMO_LOANS = {
                   {"USDC": Decimal("50000"), "WETH": Decimal("5")}, {}),
     "C": DemoLoan(3, "spark", {"WBTC": Decimal("0.5")}, {"USDC": Decimal("12000")}, {}),
     "D": DemoLoan(4, None, {}, {}, {"WBTC": Decimal("0.25")}),
+    # Accounts 6 to 8: account 5 stays fresh for the gas measurements (costs/measure.py).
+    "E": DemoLoan(6, "morpho-blue", {"WBTC": Decimal("1")}, {"USDC": Decimal("30000")}, {}),
+    "F": DemoLoan(7, "compound-v3", {"WBTC": Decimal("1"), "WETH": Decimal("5")}, {"USDC": Decimal("25000")}, {}),
+    "G": DemoLoan(8, V36_MARKET.name, {"WBTC": Decimal("1.2")}, {"USDC": Decimal("30000")}, {}),
 }
+MORPHO = "morpho-blue"
+COMET = "compound-v3"
+LATER_MARKETS = (MORPHO, COMET, V36_MARKET.name)  # deployed after loans A–D
 
 
 def _feed_rounds() -> dict[str, list[price_history.Round]]:
@@ -129,13 +155,50 @@ def _push(w3: Web3, feed: str, rounds: list[price_history.Round], sender: str) -
         transact(w3, call, sender)
 
 
-def _open_loan(w3: Web3, pool: str, tokens: dict[str, str], loan: DemoLoan, account: str) -> None:
+def _open_aave_loan(w3: Web3, pool: str, tokens: dict[str, str], loan: DemoLoan, account: str) -> None:
     for symbol, amount in loan.collateral.items():
         controls.mint(w3, tokens[symbol], account, amount)
         actions.approve(w3, tokens[symbol], account, pool)
         actions.supply(w3, pool, tokens[symbol], amount, account)
     for symbol, amount in loan.debt.items():
         actions.borrow(w3, pool, tokens[symbol], amount, account)
+
+
+def _open_morpho_loan(w3: Web3, market: MorphoMarket, loan: DemoLoan, account: str) -> None:
+    (collateral,) = loan.collateral.values()  # a Morpho market has one collateral and one loan token
+    (debt,) = loan.debt.values()
+    controls.mint(w3, market.collateral_token, account, collateral)
+    actions.approve(w3, market.collateral_token, account, market.morpho)
+    actions.morpho_supply_collateral(w3, market, collateral, account)
+    actions.morpho_borrow(w3, market, debt, account)
+
+
+def _open_comet_loan(w3: Web3, comet: str, tokens: dict[str, str], loan: DemoLoan, account: str) -> None:
+    for symbol, amount in loan.collateral.items():
+        controls.mint(w3, tokens[symbol], account, amount)
+        actions.approve(w3, tokens[symbol], account, comet)
+        actions.comet_supply(w3, comet, tokens[symbol], amount, account)
+    for symbol, amount in loan.debt.items():
+        actions.comet_withdraw(w3, comet, tokens[symbol], amount, account)
+
+
+def _fund_aave_market(w3: Web3, pool: str, tokens: dict[str, str], book: dict[str, tuple[Decimal, Decimal]],
+                      supplier: str) -> None:
+    """The supplier supplies every asset of its book, then borrows against it."""
+    for symbol, (supplied, _) in book.items():
+        controls.mint(w3, tokens[symbol], supplier, supplied)
+        actions.approve(w3, tokens[symbol], supplier, pool)
+        actions.supply(w3, pool, tokens[symbol], supplied, supplier)
+    for symbol, (_, borrowed) in book.items():
+        actions.borrow(w3, pool, tokens[symbol], borrowed, supplier)
+
+
+def _fund_morpho_and_comet(w3: Web3, market: MorphoMarket, comet: str, usdc: str, supplier: str) -> None:
+    controls.mint(w3, usdc, supplier, MORPHO_SUPPLY_USDC + COMET_SUPPLY_USDC)
+    actions.approve(w3, usdc, supplier, market.morpho)
+    actions.morpho_supply(w3, market, MORPHO_SUPPLY_USDC, supplier)
+    actions.approve(w3, usdc, supplier, comet)
+    actions.comet_supply(w3, comet, usdc, COMET_SUPPLY_USDC, supplier)
 
 
 def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
@@ -167,22 +230,36 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
 
     supplier = accounts[SUPPLIER_ACCOUNT]
     for market_name, book in SUPPLIER_BOOK.items():
-        pool = markets[market_name].pool
-        for symbol, (supplied, _) in book.items():
-            controls.mint(w3, tokens[symbol], supplier, supplied)
-            actions.approve(w3, tokens[symbol], supplier, pool)
-            actions.supply(w3, pool, tokens[symbol], supplied, supplier)
-        for symbol, (_, borrowed) in book.items():
-            actions.borrow(w3, pool, tokens[symbol], borrowed, supplier)
+        _fund_aave_market(w3, markets[market_name].pool, tokens, book, supplier)
 
     demo_wallets = {}
     for label, loan in DEMO_LOANS.items():
+        if loan.market in LATER_MARKETS:
+            continue  # their markets are deployed after these loans, below
         account = accounts[loan.account]
         demo_wallets[label] = account
         if loan.market:
-            _open_loan(w3, markets[loan.market].pool, tokens, loan, account)
+            _open_aave_loan(w3, markets[loan.market].pool, tokens, loan, account)
         for symbol, amount in loan.idle.items():
             controls.mint(w3, tokens[symbol], account, amount)
+
+    morpho_blue = deploy_morpho_market(w3, deployer, compiled, tokens, feeds)
+    comet = deploy_comet(w3, deployer, compiled, tokens, feeds)
+    _fund_morpho_and_comet(w3, morpho_blue, comet, tokens["USDC"], supplier)
+    for label, loan in DEMO_LOANS.items():
+        if loan.market == MORPHO:
+            demo_wallets[label] = accounts[loan.account]
+            _open_morpho_loan(w3, morpho_blue, loan, accounts[loan.account])
+        elif loan.market == COMET:
+            demo_wallets[label] = accounts[loan.account]
+            _open_comet_loan(w3, comet, tokens, loan, accounts[loan.account])
+
+    markets[V36_MARKET.name] = deploy_v36_market(w3, deployer, V36_MARKET, tokens, price_sources)
+    _fund_aave_market(w3, markets[V36_MARKET.name].pool, tokens, AAVE_BOOK, supplier)
+    for label, loan in DEMO_LOANS.items():
+        if loan.market == V36_MARKET.name:
+            demo_wallets[label] = accounts[loan.account]
+            _open_aave_loan(w3, markets[loan.market].pool, tokens, loan, accounts[loan.account])
 
     # Let the loans accrue interest, then publish the feed rounds of those days (in order, so
     # the history stays monotonic); the last round of each walking feed is its reference price.
@@ -200,6 +277,8 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
         tokens=tokens,
         feeds=feeds,
         markets=markets,
+        morpho_blue=morpho_blue,
+        comet=comet,
         demo_wallets=demo_wallets,
         snapshot_block=int(latest["number"]),
         snapshot_timestamp=int(latest["timestamp"]),

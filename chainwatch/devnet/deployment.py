@@ -9,7 +9,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class AaveMarket:
-    """One Aave v3 deployment (the devnet has two: "aave-v3" and "spark", same bytecode)."""
+    """One Aave v3 deployment: "aave-v3" and "spark" run the same v3.0 bytecode, "aave-v3.6" v3.6
+    (whose one interest rate strategy serves every reserve)."""
 
     name: str
     pool_addresses_provider: str
@@ -24,6 +25,28 @@ class AaveMarket:
 
 
 @dataclass(frozen=True)
+class MorphoMarket:
+    """Morpho Blue (real bytecode) and its one devnet market, WBTC collateral lending USDC.
+
+    The oracle derives its 1e36-scaled price from the devnet's Chainlink-style feeds; the IRM is
+    a stand-in with a settable flat rate.
+    """
+
+    morpho: str
+    market_id: str  # 0x-prefixed bytes32: keccak256(abi.encode(market params))
+    loan_token: str
+    collateral_token: str
+    oracle: str
+    irm: str
+    lltv: int  # WAD (0.86e18)
+
+    @property
+    def params(self) -> tuple[str, str, str, str, int]:
+        """Morpho's MarketParams tuple, as its functions take it."""
+        return (self.loan_token, self.collateral_token, self.oracle, self.irm, self.lltv)
+
+
+@dataclass(frozen=True)
 class Deployment:
     """Every address of a devnet build, plus the accounts the demo and tests act as."""
 
@@ -33,8 +56,10 @@ class Deployment:
     supplier: str
     tokens: dict[str, str]  # symbol (WBTC, USDC, WETH) -> MintableERC20
     feeds: dict[str, str]  # pair (BTC/USD, WBTC/BTC, ETH/USD, USDC/USD, WBTC/BTC/USD) -> feed
-    markets: dict[str, AaveMarket]  # market name -> addresses
-    demo_wallets: dict[str, str]  # label (A, B, C, D) -> account
+    markets: dict[str, AaveMarket]  # Aave v3 market name (v3.0 and v3.6) -> addresses
+    morpho_blue: MorphoMarket
+    comet: str  # the Comet STAND-IN (USDC base; WBTC and WETH collateral)
+    demo_wallets: dict[str, str]  # label (A..G) -> account
     snapshot_block: int
     snapshot_timestamp: int
 
@@ -69,4 +94,5 @@ class Deployment:
     def from_json(cls, text: str) -> Deployment:
         data: dict[str, Any] = json.loads(text)
         data["markets"] = {name: AaveMarket(**market) for name, market in data["markets"].items()}
+        data["morpho_blue"] = MorphoMarket(**data["morpho_blue"])
         return cls(**data)

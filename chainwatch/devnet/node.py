@@ -63,10 +63,17 @@ def deploy(w3: Web3, sender: str, abi: list[dict[str, Any]], bytecode: str, *arg
 
 @lru_cache(maxsize=None)
 def abi(name: str) -> tuple[dict[str, Any], ...]:
-    """ABI of one of our contracts, else of an @aave/core-v3 artifact of that name."""
+    """ABI of one of our contracts, else of an @aave/core-v3 artifact, else of an Aave v3.6
+    contract of that name. Names both Aave versions use (Pool's functions a user calls, the
+    provider's, the ACL's) have the same signatures in both; the v3.6-only ones (PoolInstance,
+    PoolConfiguratorInstance, ...) are what differs."""
     ours = toolchain.compiled_contracts()
-    found = ours[name]["abi"] if name in ours else toolchain.aave_artifact(name)["abi"]
-    return tuple(found)
+    if name in ours:
+        return tuple(ours[name]["abi"])
+    try:
+        return tuple(toolchain.aave_artifact(name)["abi"])
+    except DevnetError:
+        return tuple(toolchain.aave_v36_artifact(name)["abi"])
 
 
 def contract(w3: Web3, name: str, address: str) -> Contract:

@@ -67,7 +67,7 @@ def test_bad_offers_file_is_one_line_naming_the_field(cli, tmp_path):
     (tmp_path / "offers.toml").write_text(OFFER_A.replace("apr = 0.08", "apr = \"8%\""))
     code, out, err = cli(*args[:-2], "--offers", str(tmp_path / "offers.toml"))
     assert code == 1 and out == ""
-    assert err.strip() == f"error: {tmp_path / 'offers.toml'}: offers[0].apr: expected a number"
+    assert err.strip() == f"error: {tmp_path / 'offers.toml'}:4: offers[0].apr: expected a number"
 
 
 def test_bad_numbers_are_one_line(cli, tmp_path):

@@ -96,5 +96,5 @@ def test_shipped_gas_data_says_how_it_was_obtained():
 def test_malformed_gas_data_and_missing_protocol():
     with pytest.raises(GasDataError, match="protocols.x is malformed"):
         load_gas_units({"protocols": {"x": {"kind": "guessed", "how": "", "units": {}}}})
-    with pytest.raises(GasDataError, match="no gas figures for morpho-blue.*--gas-usd"):
-        gas_units_for(load_gas_units(), "morpho-blue")
+    with pytest.raises(GasDataError, match="no gas figures for some-protocol.*--gas-usd"):
+        gas_units_for(load_gas_units(), "some-protocol")

@@ -48,17 +48,17 @@ def test_integers_are_numbers_too():
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (("origination_fee = 0.0", "orgination_fee = 0.01"), "my.toml: offers[0]: unknown key 'orgination_fee'"),
-        (("apr = 0.08", 'apr = "8%"'), "my.toml: offers[0].apr: expected a number"),
-        (("apr = 0.08", "apr = true"), "my.toml: offers[0].apr: expected a number"),
-        (("apr = 0.08", "apr = 8"), "my.toml: offers[0].apr: expected a fraction (0.08 for 8%), got 8"),
-        (('name = "Lender A"', "name = 3"), "my.toml: offers[0].name: expected a string"),
-        (('compounding = "simple"', 'compounding = "weekly"'), "my.toml: offers[0].compounding: expected one of"),
-        (("max_ltv = 0.50", "max_ltv = 0.90"), "my.toml: offers[0].max_ltv: above liquidation_ltv 0.75"),
-        (("liquidation_ltv = 0.75", "liquidation_ltv = 75"), "my.toml: offers[0].liquidation_ltv: expected a fraction"),
-        (("max_ltv = 0.50\n", ""), "my.toml: offers[0]: missing key 'max_ltv'"),
-        (("monthly_fee_usd = 0.0", "monthly_fee_usd = -5"), "my.toml: offers[0].monthly_fee_usd: must be zero or more"),
-        (("origination_fee = 0.0", "origination_fee = 2"), "my.toml: offers[0].origination_fee: expected a fraction"),
+        (("origination_fee = 0.0", "orgination_fee = 0.01"), "my.toml:6: offers[0]: unknown key 'orgination_fee'"),
+        (("apr = 0.08", 'apr = "8%"'), "my.toml:4: offers[0].apr: expected a number"),
+        (("apr = 0.08", "apr = true"), "my.toml:4: offers[0].apr: expected a number"),
+        (("apr = 0.08", "apr = 8"), "my.toml:4: offers[0].apr: expected a fraction (0.08 for 8%), got 8"),
+        (('name = "Lender A"', "name = 3"), "my.toml:3: offers[0].name: expected a string"),
+        (('compounding = "simple"', 'compounding = "weekly"'), "my.toml:5: offers[0].compounding: expected one of"),
+        (("max_ltv = 0.50", "max_ltv = 0.90"), "my.toml:9: offers[0].max_ltv: above liquidation_ltv 0.75"),
+        (("liquidation_ltv = 0.75", "liquidation_ltv = 75"), "my.toml:10: offers[0].liquidation_ltv: expected a fraction"),
+        (("max_ltv = 0.50\n", ""), "my.toml:2: offers[0]: missing key 'max_ltv'"),
+        (("monthly_fee_usd = 0.0", "monthly_fee_usd = -5"), "my.toml:7: offers[0].monthly_fee_usd: must be zero or more"),
+        (("origination_fee = 0.0", "origination_fee = 2"), "my.toml:6: offers[0].origination_fee: expected a fraction"),
     ],
 )
 def test_bad_fields_are_named(edit, message):
@@ -73,11 +73,11 @@ def test_bad_fields_are_named(edit, message):
     "text, message",
     [
         ("", "f: no offers"),
-        ("[offers]\nname = 1\n", "f: no offers"),
-        ('lenders = 1\n', "f: unknown top-level key 'lenders'"),
-        ("[[offers]\n", "f: not valid TOML"),
-        ("offers = [1]\n", "f: offers[0]: must be a table"),
-        (ISSUE_FORMAT * 2, "f: offers[1].name: 'Lender A' appears twice"),
+        ("[offers]\nname = 1\n", "f:1: no offers"),
+        ('lenders = 1\n', "f:1: unknown top-level key 'lenders'"),
+        ("[[offers]\n", "f:1: not valid TOML"),
+        ("offers = [1]\n", "f:1: offers[0]: must be a table"),
+        (ISSUE_FORMAT * 2, "f:14: offers[1].name: 'Lender A' appears twice"),
     ],
 )
 def test_bad_files_are_rejected(text, message):

@@ -54,6 +54,20 @@ def test_spark_market_carries_spark_wbtc_parameters(devnet):
     assert debt > 12_000 * USD
 
 
+def test_aave_v36_market_runs_the_v36_code_with_aave_v3s_parameters(devnet):
+    dep = devnet.deployment
+    market = dep.markets["aave-v3.6"]
+    pool = contract(devnet.w3, "PoolInstance", market.pool)
+    assert pool.functions.POOL_REVISION().call() == 10  # aave-v3-origin 3.6.0
+    # one global rate strategy, no stable debt token
+    assert set(market.interest_rate_strategies.values()) == {pool.functions.RESERVE_INTEREST_RATE_STRATEGY().call()}
+    assert pool.functions.getReserveData(dep.usdc).call()[9] == "0x" + "00" * 20
+    collateral, debt, _, lt, ltv, _ = pool.functions.getUserAccountData(dep.demo_wallets["G"]).call()
+    assert 72_000 * USD <= collateral < 72_010 * USD  # 1.2 WBTC at $60,000, plus supply interest
+    assert 30_000 * USD < debt < 30_010 * USD  # 30,000 USDC plus three days of interest
+    assert (lt, ltv) == (7800, 7300)
+
+
 def test_btc_usd_round_history_is_readable(devnet):
     dep = devnet.deployment
     feed = contract(devnet.w3, "ChainlinkStyleAggregator", dep.btc_usd_feed)
@@ -74,8 +88,12 @@ def test_address_book_matches_deployment(devnet):
     book = tomllib.loads(ADDRESS_BOOK.read_text())["chains"]["devnet"]
     dep = devnet.deployment
     assert book["wbtc"] == dep.wbtc and book["btc_usd_feed"] == dep.btc_usd_feed
-    providers = {m["name"]: m["pool_addresses_provider"] for m in book["markets"]}
+    providers = {m["name"]: m["pool_addresses_provider"] for m in book["markets"] if m["protocol"] == "aave-v3"}
     assert providers == {name: m.pool_addresses_provider for name, m in dep.markets.items()}
+    (morpho,) = [m for m in book["markets"] if m["protocol"] == "morpho-blue"]
+    assert (morpho["morpho"], morpho["market_ids"]) == (dep.morpho_blue.morpho, [dep.morpho_blue.market_id])
+    (comet,) = [m for m in book["markets"] if m["protocol"] == "compound-v3"]
+    assert comet["comet"] == dep.comet
 
 
 def test_clock_is_pinned_to_the_snapshot_not_the_wall_clock(chain):

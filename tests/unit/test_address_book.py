@@ -28,7 +28,9 @@ def write(tmp_path, text):
 def test_mainnet_is_built_in_with_aave_and_spark():
     chain = get_chain("ethereum")
     assert chain.chain_id == 1
-    assert [m.name for m in chain.markets] == ["aave-v3", "spark"]
+    assert [m.name for m in chain.markets] == [
+        "aave-v3", "spark", "morpho-blue", "compound-v3-usdc", "compound-v3-usdt", "compound-v3-weth"
+    ]
     assert chain.wbtc == "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
     assert all(url.startswith("https://") for url in chain.rpc)
 
@@ -45,7 +47,7 @@ def test_a_user_file_overrides_only_the_keys_it_names(tmp_path):
     book = write(tmp_path, '[chains.ethereum]\nrpc = ["http://my-node:8545"]\n')
     chain = get_chain("ethereum", book)
     assert chain.rpc == ("http://my-node:8545",)
-    assert [m.name for m in chain.markets] == ["aave-v3", "spark"]
+    assert [m.name for m in chain.markets] == [m.name for m in get_chain("ethereum").markets]
 
 
 def test_the_environment_names_the_file(tmp_path, monkeypatch):
@@ -54,26 +56,44 @@ def test_the_environment_names_the_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "line", "message"),
     [
-        ("[chains.x\n", "not valid TOML"),
-        ("[chain.x]\n", "unknown top-level key 'chain'"),
-        (LOCALTEST.replace("chain_id = 31337", 'chain_id = "1"'), "chains.localtest.chain_id: expected int"),
-        (LOCALTEST.replace('wbtc = "0x2260', 'wbtx = "0x2260'), "unknown key 'wbtx'"),
-        (LOCALTEST.replace('"aave-v3"        ', '"aave-v4"').replace('protocol = "aave-v3"', 'protocol = "aave-v4"'), "unknown protocol 'aave-v4'"),
-        (LOCALTEST.replace("0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e", "0x2F39d218133AFaB8F2B819B1066c7E434Ad94E9e"), "markets[0].pool_addresses_provider: address checksum mismatch"),
-        (LOCALTEST.replace('pool_addresses_provider = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"', 'pool = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"'), "unknown key 'pool' for aave-v3"),
-        (LOCALTEST.replace('multicall3 = "0xcA11bde05977b3631167028862bE2a173976CA11"', 'multicall3 = "0x1234"'), "not an Ethereum address"),
-        (LOCALTEST.replace('rpc = ["http://127.0.0.1:8545"]\n', ""), "missing key 'rpc'"),
+        ("[chains.x\n", 1, "not valid TOML"),
+        ("[chain.x]\n", 1, "unknown top-level key 'chain'"),
+        (LOCALTEST.replace("chain_id = 31337", 'chain_id = "1"'), 3, "chains.localtest.chain_id: expected int"),
+        (LOCALTEST.replace('wbtc = "0x2260', 'wbtx = "0x2260'), 6, "chains.localtest: unknown key 'wbtx'"),
+        (LOCALTEST.replace('protocol = "aave-v3"', 'protocol = "aave-v4"'), 9, "chains.localtest.markets[0].protocol: unknown protocol 'aave-v4'"),
+        (LOCALTEST.replace("0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e", "0x2F39d218133AFaB8F2B819B1066c7E434Ad94E9e"), 11, "markets[0].pool_addresses_provider: address checksum mismatch"),
+        (LOCALTEST.replace('pool_addresses_provider = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"', 'pool = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"'), 11, "chains.localtest.markets[0]: unknown key 'pool' for aave-v3"),
+        (LOCALTEST.replace('multicall3 = "0xcA11bde05977b3631167028862bE2a173976CA11"', 'multicall3 = "0x1234"'), 5, "chains.localtest.multicall3: not an Ethereum address"),
+        (LOCALTEST.replace('rpc = ["http://127.0.0.1:8545"]\n', ""), 2, "chains.localtest: missing key 'rpc'"),
+        (LOCALTEST.replace('rpc = ["http://127.0.0.1:8545"]', 'rpc = [\n  "http://127.0.0.1:8545",\n  8545,\n]'), 4, "chains.localtest.rpc: expected a list of URLs"),
+        # The classic TOML slip: a chain key written below [[...markets]] belongs to the market.
+        (LOCALTEST + 'ens_registry = "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e"\n', 12, "chains.localtest.markets[0]: unknown key 'ens_registry' for aave-v3"),
+        (LOCALTEST.replace("[[", 'ens_registry = "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1E"\n[['), 8, "chains.localtest.ens_registry: address checksum mismatch"),
+        ('[chains."my chain"]\nchain_id = true\n', 2, 'chains."my chain".chain_id: expected int'),
     ],
 )
-def test_malformed_books_name_the_file_and_key(tmp_path, text, message):
+def test_malformed_books_name_the_file_line_and_key(tmp_path, text, line, message):
     path = write(tmp_path, text)
     with pytest.raises(AddressBookError) as error:
         load_address_book(path)
+    assert str(error.value).startswith(f"{path}:{line}: ")
     assert message in str(error.value)
-    assert str(path) in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_an_error_names_the_file_that_set_the_key(tmp_path):
+    """A user's file merged over a built-in chain: the bad key is in the user's file."""
+    path = write(tmp_path, '# my node\n[chains.ethereum]\nrpc = ["http://my-node:8545"]\nwbtc = 5\n')
+    with pytest.raises(AddressBookError) as error:
+        load_address_book(path)
+    assert str(error.value) == f"{path}:4: chains.ethereum.wbtc: expected str"
+
+
+def test_the_ens_registry_is_chain_data():
+    assert get_chain("ethereum").ens_registry == "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e"
+    assert get_chain("devnet").ens_registry is None
 
 
 def test_unknown_chain_lists_the_known_ones():
@@ -99,3 +119,25 @@ def test_addresses_without_or_with_a_right_checksum_are_accepted(text):
 def test_bad_addresses_are_refused(text):
     with pytest.raises(AddressError):
         parse_address(text)
+
+
+def test_morpho_market_ids_must_be_32_byte_hex(tmp_path):
+    market = '[[chains.ethereum.markets]]\nprotocol = "morpho-blue"\nname = "m"\nmorpho = "0xBBBBBbbBBb9cC5e90e3b3Af64bdAF62C37EEFFCb"\n'
+    for bad in ('[]', '["0x12"]', '"0x' + "ab" * 32 + '"', '["0x' + "ab" * 32 + '", "0x' + "AB" * 32 + '"]'):
+        book = write(tmp_path, f"{market}market_ids = {bad}\n")
+        with pytest.raises(AddressBookError, match="market_ids"):
+            get_chain("ethereum", book)
+
+
+def test_the_user_config_book_is_read_and_an_explicit_file_wins(tmp_path, monkeypatch):
+    from chainwatch.chains import user_address_book
+
+    config = user_address_book()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[chains.ethereum]\nrpc = ["http://config-node:8545"]\n')
+    try:
+        assert get_chain("ethereum").rpc == ("http://config-node:8545",)
+        explicit = write(tmp_path, '[chains.ethereum]\nrpc = ["http://explicit:8545"]\n')
+        assert get_chain("ethereum", explicit).rpc == ("http://explicit:8545",)
+    finally:
+        config.unlink()

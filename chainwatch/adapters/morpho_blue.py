@@ -1,0 +1,248 @@
+"""Morpho Blue: one singleton contract, isolated markets named by a bytes32 id.
+
+A position is stored as borrow shares and collateral. The debt shown is what repaying every
+share would cost at the pinned block: shares are converted with Morpho's own rounding (virtual
+shares and assets, rounding up for debt) after adding the interest accrued since the market's
+`lastUpdate`, exactly as MorphoBalancesLib.expectedMarketBalances does with the IRM's
+`borrowRateView`. Collateral is priced by the market's own oracle (1e36-scaled, in loan-token
+units, with 36 + loan decimals − collateral decimals digits). Morpho has no separate borrow limit:
+borrowing is allowed up to the LLTV, so max_ltv = liquidation_threshold = LLTV. Collateral earns
+nothing, and loan-side supply positions (lending) are not loans and are not read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Sequence
+
+from chainwatch.abi import function
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, event_topic
+from chainwatch.adapters.numeraire import Numeraire, UsdPrices
+from chainwatch.addresses import parse_address_setting, parse_bytes32_list_setting
+from chainwatch.errors import ChainwatchError
+from chainwatch.model import Asset, Holding, Position, from_raw
+from chainwatch.risk.interest import SECONDS_PER_YEAR, Compounding
+from chainwatch.rpc import BlockReader, Call
+
+WAD = 10**18
+WAD_DECIMALS = 18
+ORACLE_PRICE_DECIMALS = 36
+VIRTUAL_SHARES = 10**6
+VIRTUAL_ASSETS = 1
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+_market_params = function("MorphoBlue", "idToMarketParams")
+_market = function("MorphoBlue", "market")
+_position = function("MorphoBlue", "position")
+_borrow_rate_view = function("MorphoIrm", "borrowRateView")
+_oracle_price = function("MorphoOracle", "price")
+_symbol = function("ERC20", "symbol")
+_decimals = function("ERC20", "decimals")
+_SUPPLY_COLLATERAL = event_topic("SupplyCollateral(bytes32,address,address,uint256)")  # EventsLib
+
+
+class MorphoMarketError(ChainwatchError):
+    """A configured market id that the Morpho contract does not know, or cannot price."""
+
+
+def w_mul_down(x: int, y: int) -> int:
+    return x * y // WAD
+
+
+def w_taylor_compounded(rate: int, elapsed: int) -> int:
+    """e^(rate·elapsed) − 1 in WAD, by Morpho's three-term Taylor series (MathLib)."""
+    first = rate * elapsed
+    second = first * first // (2 * WAD)
+    third = second * first // (3 * WAD)
+    return first + second + third
+
+
+def to_assets_up(shares: int, total_assets: int, total_shares: int) -> int:
+    """SharesMathLib.toAssetsUp: what `shares` of debt cost, rounded against the borrower."""
+    numerator = shares * (total_assets + VIRTUAL_ASSETS)
+    denominator = total_shares + VIRTUAL_SHARES
+    return (numerator + denominator - 1) // denominator
+
+
+def expected_total_borrow(total_borrow: int, rate: int, elapsed: int) -> int:
+    """The market's total borrow after the interest accrued over `elapsed` seconds."""
+    if elapsed <= 0 or total_borrow == 0:
+        return total_borrow
+    return total_borrow + w_mul_down(total_borrow, w_taylor_compounded(rate, elapsed))
+
+
+@dataclass(frozen=True)
+class Market:
+    """One market, its totals brought up to the pinned block, priced in USD."""
+
+    market_id: str
+    loan: Asset
+    collateral: Asset
+    lltv: Decimal
+    rate_per_second: int  # WAD, from the IRM's borrowRateView (0 without an IRM)
+    total_borrow_assets: int  # including interest accrued since lastUpdate
+    total_borrow_shares: int
+    loan_price_usd: Decimal
+    collateral_price_usd: Decimal
+
+    @property
+    def borrow_apr(self) -> Decimal:
+        """The per-second rate times a 365-day year (Morpho compounds it continuously)."""
+        return from_raw(self.rate_per_second * SECONDS_PER_YEAR, WAD_DECIMALS)
+
+    def debt(self, borrow_shares: int) -> int:
+        return to_assets_up(borrow_shares, self.total_borrow_assets, self.total_borrow_shares)
+
+
+class MorphoBlueAdapter(Adapter):
+    protocol = "morpho-blue"
+    settings_schema = {"morpho": parse_address_setting, "market_ids": parse_bytes32_list_setting}
+    # Interest is e^(rate·t) − 1 (MathLib.wTaylorCompounded) at every accrual.
+    interest_compounding = Compounding.CONTINUOUS
+
+    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
+        morpho, ids = self.market.settings["morpho"], self.market.settings["market_ids"]
+        rows = reader.read([Call(morpho, _position, (bytes.fromhex(i[2:]), a)) for i in ids for a in accounts])
+        held = [(i, a, row) for (i, a), row in zip(((i, a) for i in ids for a in accounts), rows)]
+        for market_id, _, row in held:
+            if row is None:
+                raise MorphoMarketError(f"{self.market.name}: position in {market_id} unreadable at {morpho}")
+        active = {i for i, _, row in held if row[1] or row[2]}  # type: ignore[index]
+        markets = {m.market_id: m for m in self._read_markets(reader, [i for i in ids if i in active])}
+        positions = []
+        for market_id, account, row in held:
+            _, borrow_shares, collateral = row  # type: ignore[misc]
+            if not (borrow_shares or collateral):
+                continue
+            market = markets[market_id]
+            positions.append(
+                Position(
+                    protocol=self.market.name,
+                    market=market_id,
+                    account=account,
+                    chain=self.chain.name,
+                    block_number=reader.block.number,
+                    timestamp=reader.block.timestamp,
+                    collateral=_collateral(market, collateral),
+                    debt=_debt(market, borrow_shares),
+                )
+            )
+        return positions
+
+    def market_rates(self, reader: BlockReader) -> list[MarketRate]:
+        """Per market: its collateral (lendable up to the LLTV) and its loan token."""
+        rates = []
+        for m in self._read_markets(reader, self.market.settings["market_ids"]):
+            rates.append(MarketRate(m.collateral, m.collateral_price_usd, m.lltv, m.lltv, group=m.market_id))
+            rates.append(MarketRate(m.loan, m.loan_price_usd, borrow_apr=m.borrow_apr, group=m.market_id))
+        return rates
+
+    def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs]:
+        """Morpho logs SupplyCollateral(Id indexed id, address indexed caller, address indexed
+        onBehalf, uint256 assets) for every deposit of collateral; the configured markets whose
+        collateral is `asset` name their depositors in topic 3."""
+        morpho, ids = self.market.settings["morpho"], self.market.settings["market_ids"]
+        rows = reader.read([Call(morpho, _market_params, (bytes.fromhex(i[2:]),)) for i in ids])
+        return [
+            AccountLogs(morpho, (_SUPPLY_COLLATERAL, market_id, None, None), account_topic=3)
+            for market_id, row in zip(ids, rows)
+            if row is not None and row[1].lower() == asset.lower()
+        ]
+
+    def _read_markets(self, reader: BlockReader, ids: Sequence[str]) -> list[Market]:
+        """Markets' parameters and totals, then oracle, IRM, tokens and USD feeds: two batches."""
+        if not ids:
+            return []
+        morpho = self.market.settings["morpho"]
+        first = reader.read(
+            [Call(morpho, fn, (bytes.fromhex(i[2:]),)) for i in ids for fn in (_market_params, _market)]
+        )
+        usd = UsdPrices(self.chain)
+        second_calls: list[Call] = list(usd.calls)
+        layout = []
+        for k, market_id in enumerate(ids):
+            params, state = first[2 * k], first[2 * k + 1]
+            if params is None or state is None or params[0] == ZERO_ADDRESS or state[4] == 0:
+                raise MorphoMarketError(f"{self.market.name}: market {market_id} not created on Morpho at {morpho}")
+            loan, collateral, oracle, irm, _ = params
+            start = len(second_calls)
+            second_calls += [
+                Call(oracle, _oracle_price),
+                Call(loan, _symbol), Call(loan, _decimals), Call(collateral, _symbol), Call(collateral, _decimals),
+            ]  # fmt: skip
+            if irm != ZERO_ADDRESS:
+                second_calls.append(Call(irm, _borrow_rate_view, (params, state)))
+            layout.append((market_id, params, state, start))
+        second = reader.read(second_calls)
+        usd.load(second[: len(usd.calls)])
+        now = int(reader.block.timestamp.timestamp())
+        return [self._market(usd, now, second, *entry) for entry in layout]
+
+    def _market(
+        self,
+        usd: UsdPrices,
+        now: int,
+        rows: list[tuple[Any, ...] | None],
+        market_id: str,
+        params: tuple[Any, ...],
+        state: tuple[Any, ...],
+        at: int,
+    ) -> Market:
+        loan_token, collateral_token, _, irm, lltv = params
+        price, loan_symbol, loan_decimals, collateral_symbol, collateral_decimals = rows[at : at + 5]
+        if price is None or loan_decimals is None or collateral_decimals is None:
+            raise MorphoMarketError(f"{self.market.name}: market {market_id}: oracle or tokens unreadable")
+        rate = 0
+        if irm != ZERO_ADDRESS:
+            answer = rows[at + 5]
+            if answer is None:
+                raise MorphoMarketError(f"{self.market.name}: market {market_id}: IRM borrowRateView reverted")
+            rate = answer[0]
+        loan = Asset(self.chain.name, loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
+        collateral = Asset(
+            self.chain.name, collateral_token, collateral_symbol[0] if collateral_symbol else "?", collateral_decimals[0]
+        )
+        _, _, total_borrow, total_borrow_shares, last_update, _ = state
+        loan_price_usd = usd.price(Numeraire.of_symbol(loan.symbol))
+        # price / 1e36 is loan units per collateral unit; scaled to whole tokens of each.
+        collateral_in_loan = from_raw(price[0], ORACLE_PRICE_DECIMALS + loan.decimals - collateral.decimals)
+        return Market(
+            market_id=market_id,
+            loan=loan,
+            collateral=collateral,
+            lltv=from_raw(lltv, WAD_DECIMALS),
+            rate_per_second=rate,
+            total_borrow_assets=expected_total_borrow(total_borrow, rate, now - last_update),
+            total_borrow_shares=total_borrow_shares,
+            loan_price_usd=loan_price_usd,
+            collateral_price_usd=collateral_in_loan * loan_price_usd,
+        )
+
+
+def _collateral(market: Market, raw: int) -> tuple[Holding, ...]:
+    if not raw:
+        return ()
+    return (
+        Holding(
+            asset=market.collateral,
+            amount=from_raw(raw, market.collateral.decimals),
+            price_usd=market.collateral_price_usd,
+            max_ltv=market.lltv,  # Morpho lends up to the LLTV itself
+            liquidation_threshold=market.lltv,
+            earns_interest=False,
+        ),
+    )
+
+
+def _debt(market: Market, borrow_shares: int) -> tuple[Holding, ...]:
+    if not borrow_shares:
+        return ()
+    return (
+        Holding(
+            asset=market.loan,
+            amount=from_raw(market.debt(borrow_shares), market.loan.decimals),
+            price_usd=market.loan_price_usd,
+            borrow_apr=market.borrow_apr,
+        ),
+    )

@@ -1,0 +1,95 @@
+"""`chainwatch scan`: every WBTC-collateral account of some markets, and the liquidation map."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.progress import Progress
+
+from chainwatch.chains import get_chain
+from chainwatch.cli.app import (
+    AddressBookOption,
+    BlockOption,
+    ChainOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    RpcOption,
+    app,
+    emit,
+    render_text,
+    stderr,
+    stdout,
+)
+from chainwatch.rpc.reader import read_progress
+from chainwatch.scan import default_cache_dir, liqmap_json, liqmap_table, liquidation_map, plot_liqmap
+from chainwatch.scan.run import scan_markets
+
+
+@app.command()
+def scan(
+    market: Annotated[
+        Optional[list[str]],
+        typer.Option("--market", help="Market name from the address book (repeatable; default: all)."),
+    ] = None,
+    chain: ChainOption = "ethereum",
+    rpc: RpcOption = None,
+    block: BlockOption = None,
+    from_block: Annotated[
+        Optional[int], typer.Option(help="Scan logs from this block (default: the market's deployment).")
+    ] = None,
+    cache_dir: Annotated[
+        Optional[Path], typer.Option(help="Where discovered accounts are kept between runs.")
+    ] = None,
+    plot: Annotated[Optional[Path], typer.Option(help="Also write the map as a PNG chart.")] = None,
+    address_book: AddressBookOption = None,
+    output_format: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Discover every account with WBTC collateral and map what a BTC fall liquidates."""
+    the_chain = get_chain(chain, address_book)
+    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bars:
+        tasks: dict[str, int] = {}
+
+        def scanned(name: str, last: int, head: int) -> None:
+            if name not in tasks:
+                tasks[name] = bars.add_task(f"scanning {name} logs", total=head)
+            bars.update(tasks[name], completed=last)
+
+        reading = bars.add_task("reading positions", total=None, visible=False)
+        token = read_progress.set(lambda done, total: bars.update(reading, completed=done, total=total, visible=True))
+        try:
+            result = scan_markets(
+                the_chain, market or (), cache_dir or default_cache_dir(),
+                rpc=rpc or (), block=block, from_block=from_block, progress=scanned,
+            )
+        finally:
+            read_progress.reset(token)
+    liqmap = liquidation_map(result.positions, the_chain.wbtc)
+    if plot:
+        plot_liqmap(liqmap, plot)
+    document = liqmap_json(
+        liqmap,
+        chain=the_chain.name,
+        block_number=result.block.number,
+        timestamp=result.block.timestamp,
+        markets=result.markets,
+        accounts=result.accounts,
+    )
+    if output_format is OutputFormat.json:
+        emit(json.dumps(document, indent=2) + "\n", output)
+    elif output_format is OutputFormat.csv:
+        rows = [document["liquidatable_now"], *document["bands"], document["on_btc_rise"], document["no_liquidation_price"]]
+        emit(pd.DataFrame(rows).to_csv(index=False), output)
+    elif output:
+        emit(render_text(liqmap_table(liqmap)), output)
+    else:
+        stdout.print(liqmap_table(liqmap))
+        stderr.print(
+            f"{len(result.positions)} positions with WBTC collateral among {result.accounts} accounts "
+            f"discovered in {', '.join(result.markets)}, at block {result.block.number}"
+        )

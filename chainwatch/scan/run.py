@@ -1,0 +1,85 @@
+"""A scan end to end: pin a block, discover each market's accounts, read all their positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable, Sequence
+
+from chainwatch.adapters import Adapter, adapter_class
+from chainwatch.chains import Chain
+from chainwatch.errors import ChainwatchError
+from chainwatch.model import Position
+from chainwatch.rpc import Block, BlockReader
+from chainwatch.scan.discover import discover_accounts
+from chainwatch.scan.liqmap import asset_amount
+from chainwatch.snapshot import open_reader
+
+# Called with a market's name, the last block its scan has covered and the pinned block.
+ScanProgress = Callable[[str, int, int], None]
+
+
+class UnknownMarketError(ChainwatchError):
+    """A `--market` that names no market of the chain."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    block: Block
+    markets: tuple[str, ...]
+    accounts: int  # accounts discovered, over all markets
+    positions: tuple[Position, ...]  # those holding the asset as collateral
+
+
+def scan_markets(
+    chain: Chain,
+    names: Sequence[str],
+    cache_dir: Path,
+    *,
+    rpc: Sequence[str] = (),
+    block: int | None = None,
+    from_block: int | None = None,
+    progress: ScanProgress | None = None,
+) -> ScanResult:
+    """Every position with the chain's WBTC as collateral in the named markets (when none: all
+    those whose adapter can discover accounts)."""
+    known = {m.name: m for m in chain.markets}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UnknownMarketError(f"unknown market {unknown[0]!r} on {chain.name} (known: {', '.join(sorted(known))})")
+    if names:
+        adapters = [adapter_class(known[n].protocol)(chain, known[n]) for n in dict.fromkeys(names)]
+    else:  # every market whose adapter can discover accounts; a named one that cannot is an error
+        adapters = [a for a in (adapter_class(m.protocol)(chain, m) for m in chain.markets) if can_discover(a)]
+    markets = [a.market for a in adapters]
+    reader = open_reader(chain, rpc, block)
+    found = [
+        discover_accounts(
+            adapter, reader, chain.wbtc, cache_dir, from_block=from_block,
+            progress=_market_progress(progress, adapter.market.name, reader),
+        )
+        for adapter in adapters
+    ]
+    per_market = reader.gather(
+        [partial(_read, adapter, reader, accounts) for adapter, accounts in zip(adapters, found)]
+    )
+    positions = tuple(
+        p for market_positions in per_market for p in market_positions if asset_amount(p, chain.wbtc) > 0
+    )
+    return ScanResult(reader.block, tuple(m.name for m in markets), sum(len(a) for a in found), positions)
+
+
+def can_discover(adapter: Adapter) -> bool:
+    return type(adapter).collateral_account_logs is not Adapter.collateral_account_logs
+
+
+def _read(adapter: Adapter, reader: BlockReader, accounts: list[str]) -> list[Position]:
+    return adapter.read_positions(reader, accounts) if accounts else []
+
+
+def _market_progress(progress: ScanProgress | None, name: str, reader: BlockReader) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    total = reader.block.number
+    return lambda last: progress(name, last, total)

@@ -1,0 +1,54 @@
+"""One wallet with loans in all four devnet markets, read by one `chainwatch track` call.
+
+Aave v3 and Spark (real Aave bytecode), Morpho Blue (real bytecode) and the Comet STAND-IN
+(compound-v3): one block, one JSON document, one LTV / health factor definition.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.cli import main
+from chainwatch.devnet import actions, controls
+
+from . import test_aave_v3, test_compound_v3, test_morpho_blue
+from .invariants import fresh_account
+
+pytestmark = pytest.mark.chain
+
+D = Decimal
+
+
+def test_one_track_call_reads_all_four_markets_at_one_block(chain, capsys):
+    wallet = fresh_account("all four markets")
+    test_aave_v3.open_loan(chain, "aave-v3", wallet, {"WBTC": D(1)}, {"USDC": D(20000)})
+    test_aave_v3.open_loan(chain, "spark", wallet, {"WBTC": D(1)}, {"USDC": D(25000)})
+    test_morpho_blue.open_loan(chain, wallet, D(1), D(30000))
+    test_compound_v3.open_loan(chain, wallet, {"WBTC": D(1)}, D(35000))
+    # Collateral without WBTC still makes a position; it just has no BTC liquidation price.
+    other = fresh_account("weth only")
+    controls.mint(chain.w3, chain.deployment.weth, other, D(10))
+    actions.approve(chain.w3, chain.deployment.weth, other, chain.deployment.comet)
+    actions.comet_supply(chain.w3, chain.deployment.comet, chain.deployment.weth, D(10), other)
+    actions.comet_withdraw(chain.w3, chain.deployment.comet, chain.deployment.usdc, D(5000), other)
+
+    try:
+        main(["track", wallet, other, "--chain", "devnet", "--rpc", chain.rpc_url, "--format", "json"])
+    except SystemExit as exit_:
+        assert not exit_.code
+    document = json.loads(capsys.readouterr().out)
+    positions = document["positions"]
+    mine = {p["protocol"]: p for p in positions if p["account"] == wallet}
+    assert set(mine) == {"aave-v3", "spark", "morpho-blue", "compound-v3"}
+    assert document["block"] == chain.w3.eth.block_number  # one document, one pinned block
+    for protocol, debt in (("aave-v3", 20000), ("spark", 25000), ("morpho-blue", 30000), ("compound-v3", 35000)):
+        position = mine[protocol]
+        assert position["collateral"][0]["symbol"] == "WBTC"
+        assert D(debt) <= D(position["debt_usd"]) <= D(debt) + D("0.01")
+        assert D(position["ltv"]) == D(position["debt_usd"]) / D(position["collateral_usd"])
+        assert D(position["liquidation_price_btc"]) < 60000
+    (weth_only,) = [p for p in positions if p["account"] == other]
+    assert weth_only["protocol"] == "compound-v3" and weth_only["liquidation_price_btc"] is None

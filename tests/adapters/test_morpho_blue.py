@@ -1,0 +1,123 @@
+"""The Morpho Blue adapter against the REAL Morpho Blue bytecode on the devnet (compiled from
+@morpho-org/morpho-blue 1.0.0 with solc 0.8.19, Morpho's own settings).
+
+Only the market's IRM is a stand-in (SettableRateIrm, a flat rate); the oracle is the devnet's
+ChainlinkMorphoOracle over its BTC/USD, WBTC/BTC and USDC/USD feeds. Morpho itself is the
+referee: a real repay of every share costs, to the wei, the debt the adapter reads, and a real
+`liquidate` succeeds exactly on the positions the adapter calls liquidatable.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from web3.exceptions import ContractLogicError
+
+from chainwatch.devnet import actions, controls
+from chainwatch.devnet.errors import DevnetError
+from chainwatch.devnet.node import contract, rpc
+from .invariants import PositionInvariants, fresh_account, read_one
+
+pytestmark = pytest.mark.chain
+
+D = Decimal
+DAY = 86_400
+MARKET = "morpho-blue"
+
+
+def open_loan(chain, account: str, wbtc: Decimal, usdc: Decimal) -> None:
+    """Mint, approve and post WBTC, then borrow USDC, through the real Morpho contract."""
+    market = chain.deployment.morpho_blue
+    controls.mint(chain.w3, market.collateral_token, account, wbtc)
+    actions.approve(chain.w3, market.collateral_token, account, market.morpho)
+    actions.morpho_supply_collateral(chain.w3, market, wbtc, account)
+    actions.morpho_borrow(chain.w3, market, usdc, account)
+
+
+class TestMorphoBlueInvariants(PositionInvariants):
+    market = MARKET
+    collateral_earns_interest = False
+
+    def open_loan(self, chain, account, wbtc, usdc):
+        open_loan(chain, account, wbtc, usdc)
+
+
+def usdc_balance(chain, account: str) -> int:
+    return contract(chain.w3, "MintableERC20", chain.deployment.usdc).functions.balanceOf(account).call()
+
+
+def test_the_demo_loan_is_read_with_the_markets_terms(chain):
+    position = read_one(chain, chain.deployment.demo_wallets["E"], MARKET)
+    (wbtc,) = position.collateral
+    (usdc,) = position.debt
+    assert position.market == chain.deployment.morpho_blue.market_id
+    assert wbtc.amount == 1 and wbtc.price_usd == 60000 and usdc.price_usd == 1
+    assert wbtc.max_ltv == wbtc.liquidation_threshold == D("0.86")  # Morpho lends up to the LLTV
+    assert usdc.amount > 30000  # three days of interest since the demo loan opened
+    # the stand-in IRM's flat rate, per second (rounded down to the wei) × 365 days
+    assert usdc.borrow_apr == D(int(D("0.05") * 10**18) // (365 * DAY) * 365 * DAY) / 10**18
+
+
+def test_debt_equals_what_repaying_every_share_costs_to_the_wei(chain):
+    """Read at time T, then repay all shares in a block at the same T from the same state."""
+    w3, market = chain.w3, chain.deployment.morpho_blue
+    borrower = fresh_account("morpho repay")
+    open_loan(chain, borrower, D(2), D(70000))
+    controls.advance_time(w3, 45 * DAY)  # interest accrues, Morpho's lastUpdate stays behind
+    controls.mint(w3, market.loan_token, borrower, D(5000))
+    actions.approve(w3, market.loan_token, borrower, market.morpho)
+    target = w3.eth.get_block("latest")["timestamp"] + 10
+
+    before_read = rpc(w3, "evm_snapshot")
+    rpc(w3, "evm_setNextBlockTimestamp", [target])
+    controls.mine(w3)
+    position = read_one(chain, borrower, MARKET)
+    assert int(position.timestamp.timestamp()) == target
+    rpc(w3, "evm_revert", [before_read])
+
+    rpc(w3, "evm_setNextBlockTimestamp", [target])
+    paid_before = usdc_balance(chain, borrower)
+    receipt = actions.morpho_repay_shares(w3, market, None, borrower)
+    assert w3.eth.get_block(receipt["blockNumber"])["timestamp"] == target
+    paid = paid_before - usdc_balance(chain, borrower)
+    assert position.debt[0].amount == D(paid).scaleb(-6)
+    assert paid > 70000 * 10**6  # 45 days of interest were included
+    assert contract(w3, "Morpho", market.morpho).functions.position(market.market_id, borrower).call()[1] == 0
+
+
+def liquidate_half(chain, borrower: str) -> None:
+    """A real Morpho.liquidate of half the borrower's shares by a funded liquidator."""
+    w3, market = chain.w3, chain.deployment.morpho_blue
+    liquidator = fresh_account(f"morpho liquidator of {borrower}")
+    controls.mint(w3, market.loan_token, liquidator, D(100000))
+    actions.approve(w3, market.loan_token, liquidator, market.morpho)
+    shares = contract(w3, "Morpho", market.morpho).functions.position(market.market_id, borrower).call()[1]
+    actions.morpho_liquidate(w3, market, borrower, shares // 2, liquidator)
+
+
+@pytest.mark.parametrize("side", ["healthy", "liquidatable"])
+def test_the_adapters_health_check_agrees_with_morphos_liquidate(chain, side):
+    borrower = fresh_account(f"morpho health {side}")
+    open_loan(chain, borrower, D(1), D(45000))
+    liquidation_price = read_one(chain, borrower, MARKET).liquidation_price_btc
+    # a hair either side of the liquidation price (interest of a few seconds moves it by ~1e-8)
+    factor = D("1.0001") if side == "healthy" else D("0.9999")
+    controls.set_btc_price(chain.w3, chain.deployment, (liquidation_price * factor).quantize(D("0.00000001")))
+    position = read_one(chain, borrower, MARKET)
+    if side == "healthy":
+        assert position.health_factor > 1
+        with pytest.raises((ContractLogicError, DevnetError)):
+            liquidate_half(chain, borrower)
+    else:
+        assert position.health_factor < 1
+        liquidate_half(chain, borrower)
+        after = read_one(chain, borrower, MARKET)
+        assert after.debt[0].amount < position.debt[0].amount
+        assert after.collateral[0].amount < position.collateral[0].amount
+
+
+def test_a_btc_move_moves_morpho_through_its_oracle(chain):
+    controls.set_btc_price(chain.w3, chain.deployment, D(45000))
+    position = read_one(chain, chain.deployment.demo_wallets["E"], MARKET)
+    assert position.collateral[0].price_usd == 45000

@@ -1,0 +1,59 @@
+"""`chainwatch scan` and `chainwatch track --wallets` end to end on the devnet."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from .conftest import fresh_account, open_loan
+
+D = Decimal
+pytestmark = pytest.mark.chain
+
+
+def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
+    accounts = [fresh_account(f"cli-{i}") for i in range(3)]
+    for i, account in enumerate(accounts):
+        open_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(12000) * (i + 1)})
+    plot = tmp_path / "map.png"
+    code, out, err = cli(
+        "scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--market", "aave-v3",
+        "--cache-dir", tmp_path / "cache", "--format", "json", "--plot", plot,
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["markets"] == ["aave-v3"] and data["price_usd"] == "60000"
+    assert data["accounts_scanned"] >= 3
+    rows = [data["liquidatable_now"], *data["bands"], data["on_btc_rise"], data["no_liquidation_price"]]
+    for key in ("collateral_asset", "collateral_usd", "debt_usd"):
+        assert sum(D(r[key]) for r in rows) == D(data["total"][key])
+    # $12,000 against 1 WBTC: liquidated at 12,000 / 0.78 = $15,385, a 74% fall
+    band = next(b for b in data["bands"] if b["label"] == "-70% to -75%")
+    assert band["positions"] >= 1
+    assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_scan_names_an_unknown_market(chain, cli, tmp_path):
+    code, _, err = cli("scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--market", "nope", "--cache-dir", tmp_path)
+    assert code == 1 and "unknown market 'nope'" in err
+
+
+def test_track_reads_a_wallets_file(chain, cli, tmp_path):
+    accounts = [fresh_account(f"file-{i}") for i in range(3)]
+    for account in accounts:
+        open_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(1000)})
+    wallets = tmp_path / "wallets.txt"
+    wallets.write_text("# borrowers\n" + "\n".join(a.lower() for a in accounts) + "\n\n" + fresh_account("none") + "  # empty\n")
+    code, out, err = cli("track", "--chain", "devnet", "--rpc", chain.rpc_url, "--wallets", wallets, "--format", "json")
+    assert code == 0, err
+    assert sorted(p["account"] for p in json.loads(out)["positions"]) == sorted(accounts)
+
+
+def test_a_bad_line_in_the_wallets_file_is_named(cli, tmp_path):
+    wallets = tmp_path / "wallets.txt"
+    wallets.write_text("0x" + "11" * 20 + "\n0x1234\n")
+    code, out, err = cli("track", "--chain", "devnet", "--wallets", wallets)
+    assert code == 1 and out == ""
+    assert f"{wallets}:2:" in err and "Traceback" not in err
