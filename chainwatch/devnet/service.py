@@ -21,11 +21,12 @@ from pathlib import Path
 from web3 import Web3
 
 from chainwatch.devnet import anvil, toolchain
-from chainwatch.devnet.cache import atomic_write, cache_root
+from chainwatch.devnet.cache import cache_root
 from chainwatch.devnet.deployment import Deployment
 from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import connect
 from chainwatch.devnet.snapshot import DEPLOYMENT_FILE, ensure_snapshot
+from chainwatch.files import write_atomic
 
 DEFAULT_PORT = 8545
 
@@ -117,8 +118,8 @@ def up(port: int = DEFAULT_PORT) -> DevnetInfo:
     run_dir.mkdir(parents=True, exist_ok=True)
     process = anvil.launch(binary, port, state=snapshot.state, log=run_dir / "anvil.log", detach=True)
     record = _RunRecord(process.pid, port, str(binary), str(snapshot.state.parent / DEPLOYMENT_FILE))
-    atomic_write(run_dir / "anvil.pid", f"{process.pid}\n".encode())
-    atomic_write(run_dir / "anvil.json", json.dumps(asdict(record), indent=2).encode())
+    write_atomic(run_dir / "anvil.pid", f"{process.pid}\n".encode())
+    write_atomic(run_dir / "anvil.json", json.dumps(asdict(record), indent=2).encode())
     return _info(record.rpc_url, process.pid, snapshot.deployment)
 
 

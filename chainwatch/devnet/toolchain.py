@@ -18,8 +18,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from chainwatch.devnet.cache import LOCKFILE, PACKAGE_DIR, atomic_write, cache_root, content_hash, exclusive
+from chainwatch.devnet.cache import LOCKFILE, PACKAGE_DIR, cache_root, content_hash, exclusive
 from chainwatch.devnet.errors import DevnetError
+from chainwatch.files import write_atomic
 
 CONTRACTS_DIR = PACKAGE_DIR / "contracts"
 COMPILE_SCRIPT = PACKAGE_DIR / "compile.js"
@@ -52,9 +53,10 @@ def _first_error(output: str) -> str:
     return meaningful[0] if meaningful else ""
 
 
-def node_modules() -> Path:
-    """The installed toolchain's node_modules, installing it with `npm ci` on first use."""
-    target = cache_root() / "toolchain" / content_hash(MANIFESTS)
+def node_modules(manifests: tuple[Path, Path] = MANIFESTS) -> Path:
+    """The node_modules of a pinned package.json + lockfile pair (the devnet's by default),
+    installed with `npm ci` into the cache on first use."""
+    target = cache_root() / "toolchain" / content_hash(manifests)
     if (target / "node_modules").is_dir():
         return target / "node_modules"
     if shutil.which("npm") is None or shutil.which("node") is None:
@@ -63,7 +65,7 @@ def node_modules() -> Path:
         if not (target / "node_modules").is_dir():
             target.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-            for manifest in MANIFESTS:
+            for manifest in manifests:
                 shutil.copy2(manifest, staging / manifest.name)
             try:
                 _run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], staging, "npm ci")
@@ -176,7 +178,8 @@ def _compile(
                     raw = Path(tmp) / "solc-output.json"
                     command = ["node", str(COMPILE_SCRIPT), str(modules), solc, str(raw), settings_json, str(root)]
                     _run([*command, *map(str, sources)], PACKAGE_DIR, f"solc compile ({kind})")
-                    atomic_write(out, raw.read_bytes())
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    write_atomic(out, raw.read_bytes())
     return json.loads(out.read_text())
 
 

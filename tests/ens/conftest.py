@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from web3 import Web3
@@ -38,10 +37,9 @@ FALLBACK_CONSTRUCTOR = {
 
 
 def node_modules() -> Path:
-    """The ENS packages, installed with the devnet's installer (npm ci into the cache, in a
-    folder keyed by the hash of the manifests) pointed at this folder's manifests."""
-    with mock.patch.object(toolchain, "MANIFESTS", MANIFESTS):
-        return toolchain.node_modules()
+    """The ENS packages, installed by the devnet's installer (npm ci into the cache, in a
+    folder keyed by the hash of this folder's manifests)."""
+    return toolchain.node_modules(MANIFESTS)
 
 
 def artifact(modules: Path, package: str, name: str) -> dict[str, Any]:
