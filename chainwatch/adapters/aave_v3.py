@@ -27,6 +27,7 @@ BPS_DECIMALS = 4
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 LISTING_CALLS = 3  # reserves list, oracle base currency, oracle base unit
 RESERVE_CALLS = 3  # reserve data, price, symbol
+EMODE_CALLS = 4  # v3.2+ config, collateral bitmap and LTV-zero bitmap; v3.0/v3.1 data
 # Planning estimates of gas per call (measured cold on the real bytecode, with headroom):
 # flags are one storage read behind the Pool proxy, balances go through a token proxy that
 # asks the Pool for the reserve's index.
@@ -41,6 +42,7 @@ _user_configuration = function("AavePool", "getUserConfiguration")
 _user_emode = function("AavePool", "getUserEMode")
 _emode_config = function("AavePool", "getEModeCategoryCollateralConfig")  # v3.2+
 _emode_bitmap = function("AavePool", "getEModeCategoryCollateralBitmap")  # v3.2+
+_emode_ltvzero_bitmap = function("AavePool", "getEModeCategoryLtvzeroBitmap")  # v3.4+
 _emode_data_legacy = function("AavePool", "getEModeCategoryData")  # v3.0/v3.1
 _asset_price = function("AaveOracle", "getAssetPrice")
 _base_currency = function("AaveOracle", "BASE_CURRENCY")
@@ -103,6 +105,7 @@ class EMode:
     max_ltv: Decimal
     liquidation_threshold: Decimal
     covers: frozenset[int]  # reserve ids whose collateral parameters it overrides
+    lends_nothing: frozenset[int]  # covered reserve ids whose LTV stays 0 inside the category
 
 
 class AaveV3Adapter(Adapter):
@@ -234,7 +237,7 @@ class AaveV3Adapter(Adapter):
     ) -> list[Reserve]:
         """Reserves from `_reserve_calls`' answers (data, price and symbol per asset)."""
         reserves = []
-        for asset, (data, price, symbol) in zip(assets, _triples(rows), strict=True):
+        for asset, (data, price, symbol) in zip(assets, _chunks(rows, RESERVE_CALLS), strict=True):
             if data is None or price is None:
                 raise AaveMarketError(f"{self.market.name}: reserve {asset} unreadable")
             reserves.append(
@@ -261,15 +264,16 @@ def _listing_calls(pool: str, oracle: str) -> list[Call]:
 
 
 def _reserve_calls(pool: str, oracle: str, assets: Sequence[str]) -> list[Call]:
-    """Per asset, side by side: reserve data, oracle price, symbol (see `_triples`)."""
+    """Per asset, side by side: reserve data, oracle price, symbol (see `_chunks`)."""
     calls = []
     for asset in assets:
         calls += [Call(pool, _reserve_data, (asset,)), Call(oracle, _asset_price, (asset,)), Call(asset, _symbol)]
     return calls
 
 
-def _triples(rows: Sequence[tuple | None]) -> list[tuple]:
-    return [tuple(rows[i : i + RESERVE_CALLS]) for i in range(0, len(rows), RESERVE_CALLS)]
+def _chunks(rows: Sequence[tuple | None], size: int) -> list[tuple]:
+    """Rows of calls issued side by side, `size` per item, regrouped per item."""
+    return [tuple(rows[i : i + size]) for i in range(0, len(rows), size)]
 
 
 def _emode_calls(pool: str, categories: Sequence[int]) -> list[Call]:
@@ -279,6 +283,7 @@ def _emode_calls(pool: str, categories: Sequence[int]) -> list[Call]:
         calls += [
             Call(pool, _emode_config, (category,)),
             Call(pool, _emode_bitmap, (category,)),
+            Call(pool, _emode_ltvzero_bitmap, (category,)),
             Call(pool, _emode_data_legacy, (category,)),
         ]
     return calls
@@ -287,19 +292,29 @@ def _emode_calls(pool: str, categories: Sequence[int]) -> list[Call]:
 def _decode_emodes(
     categories: Sequence[int], rows: Sequence[tuple | None], reserves: Sequence[Reserve]
 ) -> dict[int, EMode]:
-    """eMode categories in use, from whichever getter this pool's version has."""
+    """eMode categories in use, from whichever getter this pool's version has.
+
+    Which covered reserves lend nothing differs by version (ValidationLogic.getUserReserveLtv):
+    since v3.2 the category's LTV applies unless the reserve is on its LTV-zero bitmap (v3.4+);
+    before, a reserve whose own LTV is 0 lends nothing in any category.
+    """
     emodes = {}
-    for category, (config, bitmap, legacy) in zip(categories, _triples(rows), strict=True):
+    for category, (config, bitmap, ltvzero, legacy) in zip(
+        categories, _chunks(rows, EMODE_CALLS), strict=True
+    ):
         if config is not None and bitmap is not None:
             ltv, threshold, _ = config[0]
             covers = frozenset(r.reserve_id for r in reserves if _bits(bitmap[0], r.reserve_id, 1))
+            zero = ltvzero[0] if ltvzero is not None else 0
+            lends_nothing = frozenset(i for i in covers if _bits(zero, i, 1))
         elif legacy is not None:
             ltv, threshold = legacy[0][0], legacy[0][1]
             covers = frozenset(r.reserve_id for r in reserves if r.emode_category == category)
+            lends_nothing = frozenset(r.reserve_id for r in reserves if r.reserve_id in covers and not r.max_ltv)
         else:
             raise AaveMarketError(f"eMode category {category} unreadable")
         emodes[category] = EMode(
-            from_raw(ltv, BPS_DECIMALS), from_raw(threshold, BPS_DECIMALS), covers
+            from_raw(ltv, BPS_DECIMALS), from_raw(threshold, BPS_DECIMALS), covers, lends_nothing
         )
     return emodes
 
@@ -321,12 +336,15 @@ def _collateral_holding(reserve: Reserve, raw: int, emode: EMode | None) -> Hold
         asset=reserve.asset,
         amount=from_raw(raw, reserve.asset.decimals),
         price_usd=reserve.price_usd,
-        # A reserve with LTV 0 still counts towards the health factor but lends nothing,
-        # even inside an eMode category.
-        max_ltv=emode.max_ltv if in_emode and reserve.max_ltv else reserve.max_ltv,
+        # Collateral that lends nothing (LTV 0) still counts towards the health factor.
+        max_ltv=_emode_ltv(emode, reserve.reserve_id) if in_emode else reserve.max_ltv,
         liquidation_threshold=emode.liquidation_threshold if in_emode else reserve.liquidation_threshold,
         earns_interest=True,
     )
+
+
+def _emode_ltv(emode: EMode, reserve_id: int) -> Decimal:
+    return Decimal(0) if reserve_id in emode.lends_nothing else emode.max_ltv
 
 
 def _debt_holding(reserve: Reserve, raw: int) -> Holding:

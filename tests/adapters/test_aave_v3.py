@@ -254,3 +254,27 @@ def test_v36_emode_overrides_the_thresholds_of_the_assets_in_its_collateral_bitm
     pool_ltv_bps = pool_account_data(chain, "aave-v3.6", borrower, position.block_number)[4]
     assert abs(position.max_ltv - D(pool_ltv_bps) / 10_000) <= D("0.0001")  # the Pool truncates to bps
     assert_health_factor_matches_pool(chain, "aave-v3.6", position)
+
+
+def test_v36_ltv_zero_in_emode_lends_nothing_but_still_counts_for_health(chain, borrower):
+    """v3.6 lets governance zero one asset's LTV inside a category (its LTV-zero bitmap): the
+    asset keeps the category's liquidation threshold but lends nothing."""
+    from chainwatch.devnet.node import transact
+
+    market = chain.deployment.markets["aave-v3.6"]
+    configurator = contract(chain.w3, "PoolConfiguratorInstance", market.pool_configurator)
+    admin, wbtc, usdc = chain.deployment.deployer, chain.deployment.wbtc, chain.deployment.usdc
+    transact(chain.w3, configurator.functions.setEModeCategory(2, 8000, 8500, 10300, "BTC to USD"), admin)
+    transact(chain.w3, configurator.functions.setAssetCollateralInEMode(wbtc, 2, True), admin)
+    transact(chain.w3, configurator.functions.setAssetBorrowableInEMode(usdc, 2, True), admin)
+    open_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1)}, {})
+    transact(chain.w3, contract(chain.w3, "PoolInstance", market.pool).functions.setUserEMode(2), borrower)
+    actions.borrow(chain.w3, market.pool, usdc, D(20000), borrower)
+    before = read(chain, borrower, "aave-v3.6")
+    transact(chain.w3, configurator.functions.setAssetLtvzeroInEMode(wbtc, 2, True), admin)
+
+    after = read(chain, borrower, "aave-v3.6")
+    assert (before.collateral[0].max_ltv, before.collateral[0].liquidation_threshold) == (D("0.8"), D("0.85"))
+    assert (after.collateral[0].max_ltv, after.collateral[0].liquidation_threshold) == (D(0), D("0.85"))
+    assert pool_account_data(chain, "aave-v3.6", borrower, after.block_number)[4] == 0  # the Pool's LTV
+    assert_health_factor_matches_pool(chain, "aave-v3.6", after)
