@@ -186,16 +186,7 @@ class AaveV3Adapter(Adapter):
                 _debt_holding(by_id[rid], raw) for (kind, rid), raw in held.items() if kind == "debt"
             )
             positions.append(
-                Position(
-                    protocol=self.market.name,
-                    market=pool,
-                    account=accounts[index],
-                    chain=self.chain.name,
-                    block_number=reader.block.number,
-                    timestamp=reader.block.timestamp,
-                    collateral=collateral,
-                    debt=debt,
-                )
+                self.position(reader, pool, accounts[index], collateral, debt)
             )
         return positions
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:

@@ -15,7 +15,7 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 from eth_utils import keccak
 
 from chainwatch.chains import Chain, MarketConfig
-from chainwatch.model import Asset, Position
+from chainwatch.model import Asset, Holding, Position
 from chainwatch.risk.interest import Compounding
 from chainwatch.rpc import BlockReader
 
@@ -82,6 +82,26 @@ class Adapter(ABC):
     @abstractmethod
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
         """The non-empty positions of `accounts`, every read at `reader.block`."""
+
+    def position(
+        self,
+        reader: BlockReader,
+        market: str,
+        account: str,
+        collateral: Sequence[Holding],
+        debt: Sequence[Holding],
+    ) -> Position:
+        """A position of this market read at `reader.block`: the one way adapters make one."""
+        return Position(
+            protocol=self.market.name,
+            market=market,
+            account=account,
+            chain=self.chain.name,
+            block_number=reader.block.number,
+            timestamp=reader.block.timestamp,
+            collateral=tuple(collateral),
+            debt=tuple(debt),
+        )
 
     @abstractmethod
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:

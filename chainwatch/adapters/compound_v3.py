@@ -101,16 +101,7 @@ class CompoundV3Adapter(Adapter):
             if not debt and not collateral:
                 continue
             positions.append(
-                Position(
-                    protocol=self.market.name,
-                    market=address,
-                    account=account,
-                    chain=self.chain.name,
-                    block_number=reader.block.number,
-                    timestamp=reader.block.timestamp,
-                    collateral=tuple(collateral),
-                    debt=(_debt(comet, debt),) if debt else (),
-                )
+                self.position(reader, address, account, collateral, (_debt(comet, debt),) if debt else ())
             )
         return positions
 

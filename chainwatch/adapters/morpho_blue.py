@@ -117,16 +117,7 @@ class MorphoBlueAdapter(Adapter):
                 continue
             market = markets[market_id]
             positions.append(
-                Position(
-                    protocol=self.market.name,
-                    market=market_id,
-                    account=account,
-                    chain=self.chain.name,
-                    block_number=reader.block.number,
-                    timestamp=reader.block.timestamp,
-                    collateral=_collateral(market, collateral),
-                    debt=_debt(market, borrow_shares),
-                )
+                self.position(reader, market_id, account, _collateral(market, collateral), _debt(market, borrow_shares))
             )
         return positions
 
