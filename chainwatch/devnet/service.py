@@ -102,17 +102,33 @@ def status() -> DevnetInfo | None:
     record = _running_record()
     if record is None:
         return None
-    return _info(record.rpc_url, record.pid, Deployment.from_json(Path(record.deployment).read_text()))
+    try:
+        deployment = Deployment.from_json(Path(record.deployment).read_text())
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DevnetError(
+            f"the devnet at {record.rpc_url} (pid {record.pid}) runs an older build: "
+            "`chainwatch devnet up` restarts it"
+        ) from None
+    return _info(record.rpc_url, record.pid, deployment)
 
 
 def up(port: int = DEFAULT_PORT) -> DevnetInfo:
-    """Start the background devnet on `port` (building the snapshot on first use); idempotent."""
-    current = status()
-    if current is not None:
-        if current.rpc_url == anvil.rpc_url(port):
-            return current
-        raise DevnetError(f"a devnet is already running at {current.rpc_url}: run `chainwatch devnet down` first")
+    """Start the background devnet on `port` (building the snapshot on first use); idempotent.
+
+    A devnet left running from an older build (the contracts or the deploy changed since) is
+    restarted from the current snapshot, so `demo` after an upgrade shows the current world.
+    """
     snapshot = ensure_snapshot()
+    record = _running_record()
+    if record is not None:
+        if record.deployment != str(snapshot.state.parent / DEPLOYMENT_FILE):
+            down()
+        elif record.rpc_url == anvil.rpc_url(port):
+            return _info(record.rpc_url, record.pid, snapshot.deployment)
+        else:
+            raise DevnetError(
+                f"a devnet is already running at {record.rpc_url}: run `chainwatch devnet down` first"
+            )
     binary = toolchain.anvil_binary()
     run_dir = _run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -38,3 +39,20 @@ def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, cli, tmp_path, mo
     assert code == 0 and "devnet stopped" in err
     code, _, err = cli("devnet", "status")
     assert code == 0 and "no devnet running" in err
+
+
+def test_up_restarts_a_devnet_left_from_an_older_build(own_run_dir, cli, tmp_path):
+    port = str(anvil.free_port())
+    code, _, err = cli("devnet", "up", "--port", port)
+    assert code == 0, err
+    record_file = tmp_path / "run" / "anvil.json"
+    record = json.loads(record_file.read_text())
+    old = tmp_path / "old-build-deployment.json"
+    old.write_text("{}")  # what an older build's deployment file looks like to this one
+    record_file.write_text(json.dumps({**record, "deployment": str(old)}))
+
+    code, _, err = cli("devnet", "status")
+    assert code == 1 and "older build" in err
+    code, _, err = cli("devnet", "up", "--port", port)
+    assert code == 0 and "devnet running" in err
+    assert json.loads(record_file.read_text())["pid"] != record["pid"]
