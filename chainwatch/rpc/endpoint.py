@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import requests
 
-from chainwatch.rpc.errors import EndpointError
+from chainwatch.rpc.errors import EndpointError, says_out_of_gas
 from chainwatch.rpc.redact import redact, scrub
 from chainwatch.rpc.retry import parse_retry_after
 
@@ -113,6 +113,7 @@ class Endpoint:
         else:
             code, message = None, str(error)
         limited = code in TRANSIENT_CODES or any(w in message.lower() for w in _RATE_LIMIT_WORDS)
+        limited = limited and not says_out_of_gas(message)  # anvil sends OutOfGas as -32603
         text = scrub(f"{method} error {code}: {message}" if code is not None else f"{method} error: {message}", self.url)
         return self._fail(text, transient=limited)
 

@@ -5,6 +5,17 @@ from __future__ import annotations
 from chainwatch.errors import ChainwatchError
 
 
+# How nodes say that an eth_call ran out of gas (geth, reth, anvil, public proxies).
+_OUT_OF_GAS = ("out of gas", "outofgas", "gas required exceeds", "gas limit", "exceeds block gas")
+
+
+def says_out_of_gas(message: str) -> bool:
+    """Whether a node's error text means the call ran out of gas: no retry will change that,
+    only a smaller call will."""
+    text = message.lower()
+    return any(marker in text for marker in _OUT_OF_GAS)
+
+
 class RpcError(ChainwatchError):
     """A node could not answer, or answered something unusable; the message is one line."""
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from chainwatch.abi import AbiFunction, function
 from chainwatch.rpc.codec import address_word, decode_aggregate3, decoder, encode_aggregate3, encoder
-from chainwatch.rpc.errors import RpcError
+from chainwatch.rpc.errors import RpcError, says_out_of_gas
 
 if TYPE_CHECKING:
     from chainwatch.rpc.pool import EndpointPool
@@ -48,7 +48,6 @@ MULTICALLS_PER_HTTP_BATCH = 20
 # twice over as hex; a multicall about 300 bytes of JSON around it.
 REQUEST_BYTES = 1_800_000
 MULTICALL_BYTES = 300
-_OUT_OF_GAS = ("out of gas", "outofgas", "gas required exceeds", "gas limit", "exceeds block gas")
 
 T = TypeVar("T")
 
@@ -272,8 +271,7 @@ def _call_bytes(calldata: bytes) -> int:
 
 
 def _is_out_of_gas(exc: RpcError) -> bool:
-    text = str(exc).lower()
-    return any(marker in text for marker in _OUT_OF_GAS)
+    return says_out_of_gas(str(exc))
 
 
 def _decode_all(answers: list[Any], sizes: list[int]) -> list[list[tuple[bool, bytes]]]:

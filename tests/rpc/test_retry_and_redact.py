@@ -60,3 +60,14 @@ def test_scrub_removes_an_echoed_url_and_control_characters():
     text = scrub(f"bad request to {url}\n\x1b[31mred\x1b[0m key SECRETKEY", url)
     assert "SECRETKEY" not in text and "\n" not in text and "\x1b" not in text
     assert len(scrub("x" * 1000, url)) == 200
+
+
+def test_out_of_gas_is_final_even_as_an_internal_error():
+    """anvil reports an eth_call out of gas as -32603; retrying cannot help, a smaller call can."""
+    from chainwatch.rpc.endpoint import Endpoint
+
+    endpoint = Endpoint("http://127.0.0.1:1")
+    out_of_gas = endpoint._error_object("eth_call", {"code": -32603, "message": "EVM error OutOfGas"})
+    overloaded = endpoint._error_object("eth_call", {"code": -32603, "message": "internal error"})
+    assert not out_of_gas.transient
+    assert overloaded.transient
