@@ -32,12 +32,14 @@ def rpc(w3: Web3, method: str, params: list[Any] | None = None) -> Any:
 
 
 def ensure_sender(w3: Web3, account: str) -> str:
-    """Make `account` able to send: anvil's own accounts are unlocked, others get impersonated."""
+    """Make `account` able to send: anvil's own accounts are unlocked, others get impersonated,
+    and an empty account gets ether for gas. The balance is checked every time because
+    evm_revert takes the ether back but leaves the impersonation in place."""
     account = Web3.to_checksum_address(account)
     if account not in w3.eth.accounts:
         rpc(w3, "anvil_impersonateAccount", [account])
-        if w3.eth.get_balance(account) == 0:
-            rpc(w3, "anvil_setBalance", [account, hex(10**20)])
+    if w3.eth.get_balance(account) == 0:
+        rpc(w3, "anvil_setBalance", [account, hex(10**20)])
     return account
 
 

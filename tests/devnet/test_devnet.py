@@ -168,3 +168,17 @@ def test_a_second_start_loads_the_snapshot_without_rebuilding(devnet, monkeypatc
         assert second.block == devnet.deployment.snapshot_block
         assert second.deployment == devnet.deployment
         assert anvil.port_in_use(int(second.rpc_url.rsplit(":", 1)[1]))
+
+
+def test_an_impersonated_sender_is_funded_again_after_a_revert(devnet):
+    """evm_revert takes the ether back but not the impersonation; the next send must still work."""
+    from chainwatch.devnet.node import ensure_sender, rpc
+
+    stranger = "0x000000000000000000000000000000000000dEaD"
+    snapshot_id = rpc(devnet.w3, "evm_snapshot")
+    ensure_sender(devnet.w3, stranger)
+    assert devnet.w3.eth.get_balance(stranger) > 0
+    rpc(devnet.w3, "evm_revert", [snapshot_id])
+    assert devnet.w3.eth.get_balance(stranger) == 0
+    ensure_sender(devnet.w3, stranger)
+    assert devnet.w3.eth.get_balance(stranger) > 0
