@@ -218,7 +218,7 @@ def watch(
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
-    stderr.print("stopped" + (f" after {count} readings" if count is not None else ""))
+    stderr.print("stopped" + (f" after {count} readings" if count is not None else ""), highlight=False)
 
 
 # --- check ------------------------------------------------------------------------------
