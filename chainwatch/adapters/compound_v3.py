@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import Adapter, MarketRate
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError
@@ -41,6 +41,8 @@ _collateral_balance = function("Comet", "collateralBalanceOf")
 _user_basic = function("Comet", "userBasic")
 _symbol = function("ERC20", "symbol")
 _decimals = function("ERC20", "decimals")
+_SUPPLY_COLLATERAL = event_topic("SupplyCollateral(address,address,address,uint256)")  # CometMainInterface
+_TRANSFER_COLLATERAL = event_topic("TransferCollateral(address,address,address,uint256)")
 
 
 class CometMarketError(ChainwatchError):
@@ -104,6 +106,16 @@ class CompoundV3Adapter(Adapter):
                 self.position(reader, address, account, collateral, (_debt(comet, debt),) if debt else ())
             )
         return positions
+
+    def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs]:
+        """Comet logs SupplyCollateral(from, dst, asset, amount) for every deposit and
+        TransferCollateral(from, to, asset, amount) when collateral changes hands (both with
+        the asset indexed in topic 3); the account that holds it is in topic 2."""
+        comet, asset_topic = self.market.settings["comet"], address_topic(asset)
+        return [
+            AccountLogs(comet, (_SUPPLY_COLLATERAL, None, None, asset_topic), account_topic=2),
+            AccountLogs(comet, (_TRANSFER_COLLATERAL, None, None, asset_topic), account_topic=2),
+        ]
 
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         comet = self._read_comet(reader)

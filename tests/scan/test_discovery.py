@@ -135,3 +135,19 @@ def test_morpho_discovery_finds_the_devnet_morpho_borrowers(chain, tmp_path):
     snapshot = read_snapshot(get_chain("devnet"), wallets, rpc=[chain.rpc_url], protocols=["morpho-blue"])
     holders = {p.account for p in snapshot.positions if p.collateral}
     assert holders and holders <= set(discover(chain, "morpho-blue", tmp_path))
+
+
+def test_comet_discovery_finds_its_wbtc_depositors_and_not_its_weth_ones(chain, tmp_path):
+    """Compound v3 (the Comet stand-in emits Comet's own SupplyCollateral event): the demo
+    wallet with WBTC there is found, a WETH-only depositor is not."""
+    from chainwatch.devnet import actions, controls
+
+    comet = chain.deployment.comet
+    weth_only = fresh_account("scan-comet-weth")
+    controls.mint(chain.w3, chain.deployment.weth, weth_only, D(2))
+    actions.approve(chain.w3, chain.deployment.weth, weth_only, comet)
+    actions.comet_supply(chain.w3, comet, chain.deployment.weth, D(2), weth_only)
+
+    found = set(discover(chain, "compound-v3", tmp_path))
+    assert chain.deployment.demo_wallets["F"] in found
+    assert weth_only not in found

@@ -300,6 +300,9 @@ contract CometStandIn {
 
     // ---- actions ---------------------------------------------------------------------------
 
+    /// Comet's own event (CometMainInterface), which account discovery scans for.
+    event SupplyCollateral(address indexed from, address indexed dst, address indexed asset, uint256 amount);
+
     function supply(address asset, uint256 amount) external {
         if (asset == baseToken) {
             if (amount == type(uint256).max) amount = borrowBalanceOf(msg.sender);
@@ -317,6 +320,7 @@ contract CometStandIn {
             uint128 before = userCollateral[msg.sender][asset].balance;
             userCollateral[msg.sender][asset].balance = before + uint128(amount);
             _updateAssetsIn(msg.sender, info.offset, before, before + uint128(amount));
+            emit SupplyCollateral(msg.sender, msg.sender, asset, amount);
         }
     }
 
