@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.chains import get_chain
-from chainwatch.cli import main
 from chainwatch.devnet import ensure_snapshot, toolchain
 from chainwatch.devnet.anvil import free_port, rpc_url, stop, _wait_ready
 from chainwatch.devnet.controls import advance_time, mine, set_btc_price
@@ -22,16 +21,6 @@ from chainwatch.rpc import EndpointPool
 
 pytestmark = pytest.mark.chain
 D = Decimal
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def when(w3, block="latest") -> datetime:
@@ -50,7 +39,7 @@ def test_block_at_finds_the_last_block_at_or_before_a_time(chain):
     assert finder.block_at(finder.latest.timestamp - timedelta(minutes=30)).number == latest - 1
 
 
-def test_backfilled_readings_match_track_at_each_block(chain, capsys, tmp_path):
+def test_backfilled_readings_match_track_at_each_block(chain, cli, tmp_path):
     wallets = [chain.deployment.demo_wallets[k] for k in ("A", "C")]
     start = when(chain.w3)  # the samples fall between the price moves below
     for price in ("58000", "52000", "47000", "61000"):
@@ -58,8 +47,8 @@ def test_backfilled_readings_match_track_at_each_block(chain, capsys, tmp_path):
         advance_time(chain.w3, 3600)
     db = str(tmp_path / "h.sqlite3")
     devnet = ["--chain", "devnet", "--rpc", chain.rpc_url]
-    code, _, err = run(
-        capsys, "backfill", *wallets, *devnet, "--db", db,
+    code, _, err = cli(
+        "backfill", *wallets, *devnet, "--db", db,
         "--from", start.isoformat(), "--to", (start + timedelta(hours=4)).isoformat(), "--every", "1h",
     )  # fmt: skip
     assert code == 0, err
@@ -67,7 +56,7 @@ def test_backfilled_readings_match_track_at_each_block(chain, capsys, tmp_path):
         blocks = store.stored_blocks(31337)
         assert len(blocks) == 5
         for block in blocks:
-            code, out, err = run(capsys, "track", *wallets, *devnet, "--block", str(block), "--format", "json")
+            code, out, err = cli("track", *wallets, *devnet, "--block", str(block), "--format", "json")
             assert code == 0, err
             tracked = json.loads(out)["positions"]
             stored = store.snapshot_at(31337, block)
@@ -79,13 +68,13 @@ def test_backfilled_readings_match_track_at_each_block(chain, capsys, tmp_path):
         prices = [r.btc_price_usd for r in store.history(wallets[0])]
     assert prices == [D(60000), D(58000), D(52000), D(47000), D(61000)]
     # Backfilling the same range again stores nothing twice; history plots what was stored.
-    code, _, err = run(
-        capsys, "backfill", wallets[0], *devnet, "--db", db,
+    code, _, err = cli(
+        "backfill", wallets[0], *devnet, "--db", db,
         "--from", start.isoformat(), "--to", (start + timedelta(hours=4)).isoformat(), "--every", "1h",
     )  # fmt: skip
     assert code == 0 and "stored 0 new readings" in err
     plot = tmp_path / "ltv.png"
-    code, out, err = run(capsys, "history", wallets[0], "--db", db, "--format", "csv", "--plot", str(plot))
+    code, out, err = cli("history", wallets[0], "--db", db, "--format", "csv", "--plot", str(plot))
     assert code == 0, err
     assert len(out.splitlines()) == 6 and plot.stat().st_size > 10000
 

@@ -11,7 +11,6 @@ import pytest
 
 from chainwatch.alerts import AlertKind, Notifier, Thresholds
 from chainwatch.chains import get_chain
-from chainwatch.cli import main
 from chainwatch.devnet.controls import set_btc_price
 from chainwatch.history import HistoryStore
 from chainwatch.snapshot import read_snapshot
@@ -74,36 +73,26 @@ def test_a_restarted_watch_does_not_repeat_its_warnings(chain, tmp_path):
             assert [(s.alert.kind, s.alert.level) for s in watch.tick().alerts] == expected
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_check_exits_3_only_past_the_threshold(chain, capsys, tmp_path):
+def test_check_exits_3_only_past_the_threshold(chain, cli, tmp_path):
     wallet = chain.deployment.demo_wallets["A"]
     args = ["check", wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--warn", "0.9"]
-    code, out, _ = run(capsys, *args, "--format", "json")
+    code, out, _ = cli(*args, "--format", "json")
     assert code == 0, out
     assert json.loads(out)["past_threshold"] is False
     (start,) = read_snapshot(get_chain("devnet", None), [wallet], rpc=[chain.rpc_url]).positions
     set_btc_price(chain.w3, chain.deployment, price_at(start.liquidation_price_btc, "0.93"))
-    code, out, _ = run(capsys, *args, "--format", "json", "--record", "--db", str(tmp_path / "h.sqlite3"))
+    code, out, _ = cli(*args, "--format", "json", "--record", "--db", str(tmp_path / "h.sqlite3"))
     assert code == 3
     (position,) = json.loads(out)["positions"]
     assert position["past_threshold"] is True and position["alert_level"] == 1
-    code, out, _ = run(capsys, *args)
+    code, out, _ = cli(*args)
     assert code == 3 and "PAST THRESHOLD" in out and wallet in out
-    code, out, err = run(capsys, "history", wallet, "--db", str(tmp_path / "h.sqlite3"), "--format", "json")
+    code, out, err = cli("history", wallet, "--db", str(tmp_path / "h.sqlite3"), "--format", "json")
     assert code == 0, err
     assert len(json.loads(out)) == 1  # --record stored the reading
 
 
-def test_absolute_and_relative_thresholds_are_exclusive(chain, capsys):
+def test_absolute_and_relative_thresholds_are_exclusive(chain, cli):
     wallet = chain.deployment.demo_wallets["A"]
-    code, _, err = run(capsys, "check", wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--warn", "0.9", "--ltv", "0.6")
+    code, _, err = cli("check", wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--warn", "0.9", "--ltv", "0.6")
     assert code == 1 and "not both" in err
