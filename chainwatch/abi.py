@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -22,7 +22,7 @@ def _canonical_type(param: dict[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
         inner = ",".join(_canonical_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -61,14 +61,14 @@ def _checksummed(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_abi(contract: str) -> tuple[dict[str, Any], ...]:
     """The ABI entries of `abis/<contract>.json`, read once from the installed package."""
     text = resources.files("chainwatch.abis").joinpath(f"{contract}.json").read_text()
     return tuple(json.loads(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def function(contract: str, name: str) -> AbiFunction:
     """Look up a function of a shipped ABI by name (names are unique in our ABI files)."""
     for entry in load_abi(contract):

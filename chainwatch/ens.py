@@ -12,7 +12,7 @@ are not done: a name that exists only through them is reported as not resolving.
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from eth_utils import is_hex_address, keccak
 
@@ -105,7 +105,5 @@ def lookup(reader: BlockReader, registry: str, names: Sequence[str], chain_name:
     ]
     if missing:
         subject = "ENS name does" if len(missing) == 1 else "ENS names do"
-        raise EnsError(
-            f"{subject} not resolve on {chain_name} at block {reader.block.number}: {', '.join(missing)}"
-        )
+        raise EnsError(f"{subject} not resolve on {chain_name} at block {reader.block.number}: {', '.join(missing)}")
     return found

@@ -8,10 +8,10 @@ all protocol-specific scaling and hand over plain token amounts, USD prices and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Sequence
 
 ZERO = Decimal(0)
 

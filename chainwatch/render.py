@@ -38,8 +38,7 @@ def short_address(address: str) -> str:
 
 def positions_table(snapshot: Snapshot) -> Table:
     table = Table(
-        title=f"{snapshot.chain} · block {snapshot.block_number} · "
-        f"{snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC",
+        title=f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC",
         title_justify="left",
         caption="\n".join(f"[yellow]⚠ {escape(w)}[/]" for w in snapshot.warnings) or None,
         caption_justify="left",

@@ -9,9 +9,9 @@ the pinned block's time, not the wall clock, so a read of an old block is judged
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 from chainwatch.abi import function
 from chainwatch.chains import Chain
@@ -55,9 +55,7 @@ def snapshot_warnings(reader: BlockReader, chain: Chain, positions: Sequence[Pos
 def read_feeds(reader: BlockReader, chain: Chain) -> tuple[dict[str, FeedAnswer], list[str]]:
     """The chain's configured Chainlink feeds at the pinned block, and warnings for unreadable ones."""
     configured = {key: getattr(chain, key) for key in FEEDS if getattr(chain, key)}
-    rows = reader.read(
-        [Call(address, fn) for address in configured.values() for fn in (_latest_round, _decimals)]
-    )
+    rows = reader.read([Call(address, fn) for address in configured.values() for fn in (_latest_round, _decimals)])
     feeds, warnings = {}, []
     for i, (key, address) in enumerate(configured.items()):
         pair, heartbeat = FEEDS[key]

@@ -8,8 +8,8 @@ adapter read its positions.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import partial
-from typing import Sequence
 
 from chainwatch.adapters import adapter_class
 from chainwatch.chains import Chain

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from chainwatch.alerts import Alert, AlertTracker, Message, Notifier, Thresholds, compose
 from chainwatch.chains import Chain
@@ -64,9 +64,7 @@ class Watch:
 
     def tick(self) -> Reading:
         try:
-            snapshot = read_snapshot(
-                self.chain, self.accounts, rpc=self.endpoints, protocols=self.protocols
-            )
+            snapshot = read_snapshot(self.chain, self.accounts, rpc=self.endpoints, protocols=self.protocols)
         except RpcError as exc:
             return Reading(snapshot=None, error=str(exc))
         new = self.store.save_snapshot(snapshot, self.endpoints)

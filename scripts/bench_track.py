@@ -28,9 +28,10 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from eth_abi import decode, encode
@@ -81,7 +82,7 @@ def bench_chain(info: Any, folder: Path) -> Chain:
         f'pool_addresses_provider = "{info.deployment.markets[name].pool_addresses_provider}"\n'
         for name in MARKETS
     )
-    book.write_text(f"[chains.devnet]\nrpc = [\"{info.rpc_url}\"]\n{markets}")
+    book.write_text(f'[chains.devnet]\nrpc = ["{info.rpc_url}"]\n{markets}')
     return get_chain("devnet", book)
 
 
@@ -209,14 +210,24 @@ def counted(node_url: str, run: Callable[[str], Any]) -> tuple[int, float]:
 
 def machine() -> str:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor() or "unknown CPU",
     )
     memory = next(
-        (int(line.split()[1]) // 2**20 for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")),
+        (
+            int(line.split()[1]) // 2**20
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
         0,
     )
-    anvil = subprocess.run([str(toolchain.anvil_binary()), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    anvil = subprocess.run([str(toolchain.anvil_binary()), "--version"], capture_output=True, text=True).stdout.split(
+        "\n"
+    )[0]
     return (
         f"{cpu}, {os.cpu_count()} cores, {memory} GiB RAM; {platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}; {anvil}"
@@ -259,7 +270,20 @@ def main() -> None:
             http_naive, mem_naive = counted(url, lambda u: naive_reader(u, wallets, block, providers))
             http_floor, mem_floor = counted(url, lambda u: floor_reader(u, reads, block))
             rows.append(
-                (n, positions, len(reads), t_cw, t_naive, t_floor, http_cw, http_naive, http_floor, mem_cw, mem_naive, mem_floor)
+                (
+                    n,
+                    positions,
+                    len(reads),
+                    t_cw,
+                    t_naive,
+                    t_floor,
+                    http_cw,
+                    http_naive,
+                    http_floor,
+                    mem_cw,
+                    mem_naive,
+                    mem_floor,
+                )
             )
             print(
                 f"N={n}: populated in {fill:.1f}s; {positions} positions, {len(reads)} reads, {len(ours)} balances equal in all three; "

@@ -10,8 +10,9 @@ and borrows USDC in nonce order, so one block can hold its whole story.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import requests
 from eth_abi import encode
@@ -132,7 +133,9 @@ def _tx(sender: str, to: str, data: str, gas: int, nonce: int) -> dict[str, Any]
 
 
 def _mint(sender: str, token: str, amount: int, nonce: int) -> dict[str, Any]:
-    return _tx(sender, token, _data("mint(address,uint256)", ["address", "uint256"], [sender, amount]), GAS["mint"], nonce)
+    return _tx(
+        sender, token, _data("mint(address,uint256)", ["address", "uint256"], [sender, amount]), GAS["mint"], nonce
+    )
 
 
 def _approve(sender: str, token: str, spender: str, nonce: int) -> dict[str, Any]:
@@ -142,7 +145,9 @@ def _approve(sender: str, token: str, spender: str, nonce: int) -> dict[str, Any
 
 def _supply(sender: str, pool: str, asset: str, amount: int, nonce: int) -> dict[str, Any]:
     data = _data(
-        "supply(address,uint256,address,uint16)", ["address", "uint256", "address", "uint16"], [asset, amount, sender, 0]
+        "supply(address,uint256,address,uint16)",
+        ["address", "uint256", "address", "uint16"],
+        [asset, amount, sender, 0],
     )
     return _tx(sender, pool, data, GAS["supply"], nonce)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chainwatch.costs.lifecycle import GAS_UNITS_FILE, MEASURED, read_gas_document
@@ -63,7 +63,7 @@ def main() -> int:
                 print(f"{protocol:12} {action:9} measured {gas:>8} shipped {old!s:>8}")
         return 0 if worst <= TOLERANCE else 1
 
-    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
     for protocol, units in measured.items():
         document["protocols"][protocol] = {
             "kind": MEASURED,

@@ -10,9 +10,9 @@ accrued up to the block's timestamp.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.abi import function
 from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
@@ -132,9 +132,7 @@ class AaveV3Adapter(Adapter):
         emode_ids = [row[0] for row in flags[count:]]  # type: ignore[index]
         del rows, flags
         categories = sorted({i for i in emode_ids if i})
-        rows = reader.read(
-            _reserve_calls(pool, oracle, assets) + _emode_calls(pool, categories)
-        )
+        rows = reader.read(_reserve_calls(pool, oracle, assets) + _emode_calls(pool, categories))
         reserves = self._decode_reserves(assets, base_unit, rows[: RESERVE_CALLS * len(assets)])
         emodes = _decode_emodes(categories, rows[RESERVE_CALLS * len(assets) :], reserves)
         by_id = {r.reserve_id: r for r in reserves}
@@ -165,9 +163,7 @@ class AaveV3Adapter(Adapter):
         amounts: list[dict[tuple[str, int], int]] = [{} for _ in accounts]
         for (index, reserve, kind, required), row in zip(wanted, balances):
             if row is None and required:
-                raise AaveMarketError(
-                    f"{self.market.name}: {kind} balance of {reserve.asset.symbol} unreadable"
-                )
+                raise AaveMarketError(f"{self.market.name}: {kind} balance of {reserve.asset.symbol} unreadable")
             if row and row[0]:
                 key = (kind, reserve.reserve_id)
                 amounts[index][key] = amounts[index].get(key, 0) + row[0]
@@ -178,17 +174,12 @@ class AaveV3Adapter(Adapter):
                 continue
             emode = emodes.get(emode_ids[index])
             collateral = tuple(
-                _collateral_holding(by_id[rid], raw, emode)
-                for (kind, rid), raw in held.items()
-                if kind == "collateral"
+                _collateral_holding(by_id[rid], raw, emode) for (kind, rid), raw in held.items() if kind == "collateral"
             )
-            debt = tuple(
-                _debt_holding(by_id[rid], raw) for (kind, rid), raw in held.items() if kind == "debt"
-            )
-            positions.append(
-                self.position(reader, pool, accounts[index], collateral, debt)
-            )
+            debt = tuple(_debt_holding(by_id[rid], raw) for (kind, rid), raw in held.items() if kind == "debt")
+            positions.append(self.position(reader, pool, accounts[index], collateral, debt))
         return positions
+
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Each reserve outside eMode (a new account starts outside it): a reserve with a zero
         liquidation threshold is no collateral, one that cannot be borrowed has no borrow rate."""
@@ -223,9 +214,7 @@ class AaveV3Adapter(Adapter):
             raise AaveMarketError(f"{self.market.name}: oracle base currency is not USD")
         return list(assets), base_unit
 
-    def _decode_reserves(
-        self, assets: Sequence[str], base_unit: int, rows: Sequence[tuple | None]
-    ) -> list[Reserve]:
+    def _decode_reserves(self, assets: Sequence[str], base_unit: int, rows: Sequence[tuple | None]) -> list[Reserve]:
         """Reserves from `_reserve_calls`' answers (data, price and symbol per asset)."""
         reserves = []
         for asset, (data, price, symbol) in zip(assets, _chunks(rows, RESERVE_CALLS), strict=True):
@@ -290,9 +279,7 @@ def _decode_emodes(
     before, a reserve whose own LTV is 0 lends nothing in any category.
     """
     emodes = {}
-    for category, (config, bitmap, ltvzero, legacy) in zip(
-        categories, _chunks(rows, EMODE_CALLS), strict=True
-    ):
+    for category, (config, bitmap, ltvzero, legacy) in zip(categories, _chunks(rows, EMODE_CALLS), strict=True):
         if config is not None and bitmap is not None:
             ltv, threshold, _ = config[0]
             covers = frozenset(r.reserve_id for r in reserves if _bits(bitmap[0], r.reserve_id, 1))
@@ -304,9 +291,7 @@ def _decode_emodes(
             lends_nothing = frozenset(r.reserve_id for r in reserves if r.reserve_id in covers and not r.max_ltv)
         else:
             raise AaveMarketError(f"eMode category {category} unreadable")
-        emodes[category] = EMode(
-            from_raw(ltv, BPS_DECIMALS), from_raw(threshold, BPS_DECIMALS), covers, lends_nothing
-        )
+        emodes[category] = EMode(from_raw(ltv, BPS_DECIMALS), from_raw(threshold, BPS_DECIMALS), covers, lends_nothing)
     return emodes
 
 
@@ -345,4 +330,3 @@ def _debt_holding(reserve: Reserve, raw: int) -> Holding:
         price_usd=reserve.price_usd,
         borrow_apr=reserve.variable_borrow_apr,
     )
-

@@ -13,9 +13,9 @@ bitcoin (cWBTCv3); ETH and BTC are converted with the chain's Chainlink feeds in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.abi import function
 from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
@@ -79,7 +79,8 @@ class CompoundV3Adapter(Adapter):
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
         address = self.market.settings["comet"]
         rows = reader.read(
-            [Call(address, _borrow_balance, (a,)) for a in accounts] + [Call(address, _user_basic, (a,)) for a in accounts]
+            [Call(address, _borrow_balance, (a,)) for a in accounts]
+            + [Call(address, _user_basic, (a,)) for a in accounts]
         )
         if any(row is None for row in rows):
             raise CometMarketError(f"{self.market.name}: no Comet at {address}")
@@ -88,9 +89,7 @@ class CompoundV3Adapter(Adapter):
         if not any(debts) and not any(assets_in):
             return []
         comet = self._read_comet(reader)
-        wanted = [
-            (k, c) for k, bits in enumerate(assets_in) for c in comet.collateral if bits >> c.offset & 1
-        ]
+        wanted = [(k, c) for k, bits in enumerate(assets_in) for c in comet.collateral if bits >> c.offset & 1]
         balances = reader.read([Call(address, _collateral_balance, (accounts[k], c.asset.address)) for k, c in wanted])
         held: list[list[Holding]] = [[] for _ in accounts]
         for (k, c), row in zip(wanted, balances):
@@ -102,9 +101,7 @@ class CompoundV3Adapter(Adapter):
         for account, debt, collateral in zip(accounts, debts, held):
             if not debt and not collateral:
                 continue
-            positions.append(
-                self.position(reader, address, account, collateral, (_debt(comet, debt),) if debt else ())
-            )
+            positions.append(self.position(reader, address, account, collateral, (_debt(comet, debt),) if debt else ()))
         return positions
 
     def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs]:
@@ -128,7 +125,12 @@ class CompoundV3Adapter(Adapter):
         """Base, rate and asset list, then asset infos and prices, then tokens: three batches."""
         address = self.market.settings["comet"]
         first = reader.read(
-            [Call(address, _base_token), Call(address, _base_feed), Call(address, _num_assets), Call(address, _utilization)]
+            [
+                Call(address, _base_token),
+                Call(address, _base_feed),
+                Call(address, _num_assets),
+                Call(address, _utilization),
+            ]
         )
         if any(row is None for row in first):
             raise CometMarketError(f"{self.market.name}: no Comet at {address}")

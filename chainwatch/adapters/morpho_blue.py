@@ -12,9 +12,10 @@ nothing, and loan-side supply positions (lending) are not loans and are not read
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from chainwatch.abi import function
 from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, event_topic
@@ -192,7 +193,10 @@ class MorphoBlueAdapter(Adapter):
             rate = answer[0]
         loan = Asset(self.chain.name, loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
         collateral = Asset(
-            self.chain.name, collateral_token, collateral_symbol[0] if collateral_symbol else "?", collateral_decimals[0]
+            self.chain.name,
+            collateral_token,
+            collateral_symbol[0] if collateral_symbol else "?",
+            collateral_decimals[0],
         )
         _, _, total_borrow, total_borrow_shares, last_update, _ = state
         loan_price_usd = usd.price(Numeraire.of_symbol(loan.symbol))

@@ -8,9 +8,10 @@ batch as the protocol's own reads, so it is pinned to the same block.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Sequence
+from typing import Any
 
 from chainwatch.abi import function
 from chainwatch.chains import Chain
@@ -51,9 +52,7 @@ class UsdPrices:
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self._feeds = {
-            n: feed
-            for n, feed in ((Numeraire.ETH, chain.eth_usd_feed), (Numeraire.BTC, chain.btc_usd_feed))
-            if feed
+            n: feed for n, feed in ((Numeraire.ETH, chain.eth_usd_feed), (Numeraire.BTC, chain.btc_usd_feed)) if feed
         }
         self._prices: dict[Numeraire, Decimal | None] = {Numeraire.USD: Decimal(1)}
 

@@ -8,7 +8,7 @@ watch keeps recording and tries again at the next alert.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import apprise
 

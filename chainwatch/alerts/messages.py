@@ -24,7 +24,7 @@ class Message:
 
 
 def advice(alert: Alert) -> str | None:
-    """"Repay $X or add Y BTC to get back to LTV Z", or None when no safe target applies."""
+    """ "Repay $X or add Y BTC to get back to LTV Z", or None when no safe target applies."""
     position = alert.position
     target = alert.thresholds.safe_ltv(position)
     if target is None or not position.debt_usd:

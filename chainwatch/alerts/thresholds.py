@@ -12,9 +12,9 @@ A value hovering on a threshold therefore changes level once, not on every readi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.model import Position
 from chainwatch.risk.errors import RiskInputError, require_fraction, require_non_negative

@@ -10,9 +10,9 @@ watch does not repeat the alerts it already sent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Mapping, Sequence
 
 from chainwatch.alerts.thresholds import Thresholds
 from chainwatch.model import Position
@@ -76,9 +76,7 @@ class AlertTracker:
                 alerts.append(Alert(kind, position, level, previous, self.thresholds))
                 self._set(key, level)
         for key in [k for k in self.levels if k not in seen and k in self._last]:
-            alerts.append(
-                Alert(AlertKind.recovery, self._last[key], 0, self.levels[key], self.thresholds, closed=True)
-            )
+            alerts.append(Alert(AlertKind.recovery, self._last[key], 0, self.levels[key], self.thresholds, closed=True))
             self._set(key, 0)
         return alerts
 

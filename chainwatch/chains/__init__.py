@@ -10,11 +10,12 @@ place for a private RPC endpoint), then the file given by `--address-book FILE` 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import platformdirs
 
@@ -204,6 +205,4 @@ def get_chain(name: str, address_book: Path | str | None = None) -> Chain:
     try:
         return chains[name]
     except KeyError:
-        raise AddressBookError(
-            f"unknown chain {name!r} (known: {', '.join(sorted(chains))})"
-        ) from None
+        raise AddressBookError(f"unknown chain {name!r} (known: {', '.join(sorted(chains))})") from None

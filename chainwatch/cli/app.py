@@ -7,7 +7,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,12 +34,12 @@ class OutputFormat(str, Enum):
 
 ChainOption = Annotated[str, typer.Option("--chain", help="Chain name from the address book.")]
 RpcOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--rpc", help="RPC endpoint URL (repeatable; overrides env and address book)."),
 ]
-BlockOption = Annotated[Optional[int], typer.Option(help="Read at this block (default: latest).")]
+BlockOption = Annotated[int | None, typer.Option(help="Read at this block (default: latest).")]
 AddressBookOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--address-book",
         envvar="CHAINWATCH_ADDRESS_BOOK",
@@ -47,7 +47,7 @@ AddressBookOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
-OutputOption = Annotated[Optional[Path], typer.Option(help="Write to this file instead of stdout.")]
+OutputOption = Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")]
 
 
 def emit(text: str, output: Path | None) -> None:

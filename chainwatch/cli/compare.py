@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -40,21 +40,21 @@ class CompareFormat(str, Enum):
 def compare(
     loan: Annotated[str, typer.Option(help="Amount to borrow, USD.")],
     days: Annotated[int, typer.Option(help="How long the loan runs, days.")] = 365,
-    btc: Annotated[Optional[str], typer.Option(help="BTC collateral: adds max loan and liquidation price.")] = None,
-    btc_price: Annotated[Optional[str], typer.Option(help="BTC price, USD (default: the chain's feeds).")] = None,
-    offers: Annotated[Optional[Path], typer.Option(help="TOML file of CeFi offers (replaces the shipped one).")] = None,
-    apr: Annotated[Optional[str], typer.Option(help="DeFi borrow rate, 0.05 for 5% (default: each market's own).")] = None,
+    btc: Annotated[str | None, typer.Option(help="BTC collateral: adds max loan and liquidation price.")] = None,
+    btc_price: Annotated[str | None, typer.Option(help="BTC price, USD (default: the chain's feeds).")] = None,
+    offers: Annotated[Path | None, typer.Option(help="TOML file of CeFi offers (replaces the shipped one).")] = None,
+    apr: Annotated[str | None, typer.Option(help="DeFi borrow rate, 0.05 for 5% (default: each market's own).")] = None,
     compounding: Annotated[
-        Optional[CompoundingChoice],
+        CompoundingChoice | None,
         typer.Option(help="How DeFi debt compounds (default: as the protocol does; simple with no chain)."),
     ] = None,
-    gas_usd: Annotated[Optional[str], typer.Option(help="Gas of the whole lifecycle, USD (no gas price read).")] = None,
-    gas_price_gwei: Annotated[Optional[str], typer.Option(help="Gas price, gwei (no eth_feeHistory read).")] = None,
-    eth_price: Annotated[Optional[str], typer.Option(help="ETH price, USD (no ETH/USD feed read).")] = None,
+    gas_usd: Annotated[str | None, typer.Option(help="Gas of the whole lifecycle, USD (no gas price read).")] = None,
+    gas_price_gwei: Annotated[str | None, typer.Option(help="Gas price, gwei (no eth_feeHistory read).")] = None,
+    eth_price: Annotated[str | None, typer.Option(help="ETH price, USD (no ETH/USD feed read).")] = None,
     lifecycle: Annotated[str, typer.Option(help="The loan's actions, in order.")] = ",".join(DEFAULT_LIFECYCLE),
     asset: Annotated[str, typer.Option(help="The asset borrowed in DeFi markets.")] = DEFAULT_LOAN_ASSET,
     chain: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Chain of the DeFi markets (default: ethereum; none with --apr and --gas-usd)."),
     ] = None,
     rpc: RpcOption = None,
@@ -62,7 +62,7 @@ def compare(
     address_book: AddressBookOption = None,
     output_format: Annotated[CompareFormat, typer.Option("--format", help="table or json.")] = CompareFormat.table,
     output: OutputOption = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Also draw total cost against loan size into this PNG.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Also draw total cost against loan size into this PNG.")] = None,
 ) -> None:
     """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market."""
     settings = CompareSettings(

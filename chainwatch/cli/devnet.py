@@ -28,9 +28,7 @@ def demo(
 ) -> None:
     """Start the local chain if needed, and show the demo wallets' positions."""
     info = devnet.up(port=port)
-    snapshot = read_snapshot(
-        get_chain("devnet"), list(info.deployment.demo_wallets.values()), rpc=[info.rpc_url]
-    )
+    snapshot = read_snapshot(get_chain("devnet"), list(info.deployment.demo_wallets.values()), rpc=[info.rpc_url])
     stdout.print(positions_table(snapshot))
     write_atomic(csv_path, snapshot_csv(snapshot))
     stderr.print(f"wrote {len(snapshot.positions)} positions to {csv_path.resolve()}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -51,39 +51,27 @@ class RiskFormat(str, Enum):
 @app.command()
 def risk(
     addresses: Annotated[
-        Optional[list[str]], typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
+        list[str] | None, typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
     ] = None,
-    btc: Annotated[Optional[str], typer.Option(help="Hand-typed loan: BTC collateral.")] = None,
-    btc_price: Annotated[
-        Optional[str], typer.Option(help="Hand-typed loan: BTC price, USD.")
-    ] = None,
-    loan: Annotated[Optional[str], typer.Option(help="Hand-typed loan: debt, USD.")] = None,
+    btc: Annotated[str | None, typer.Option(help="Hand-typed loan: BTC collateral.")] = None,
+    btc_price: Annotated[str | None, typer.Option(help="Hand-typed loan: BTC price, USD.")] = None,
+    loan: Annotated[str | None, typer.Option(help="Hand-typed loan: debt, USD.")] = None,
     apr: Annotated[str, typer.Option(help="Hand-typed loan: yearly rate, 0.08 for 8%.")] = "0",
-    liquidation_ltv: Annotated[
-        Optional[str], typer.Option(help="Hand-typed loan: LTV liquidated at.")
-    ] = None,
-    max_ltv: Annotated[Optional[str], typer.Option(help="Hand-typed loan: borrow limit.")] = None,
+    liquidation_ltv: Annotated[str | None, typer.Option(help="Hand-typed loan: LTV liquidated at.")] = None,
+    max_ltv: Annotated[str | None, typer.Option(help="Hand-typed loan: borrow limit.")] = None,
     compounding: Annotated[
-        Optional[Compounding],
+        Compounding | None,
         typer.Option(help="How debt compounds [default: per-second on chain, daily by hand]."),
     ] = None,
-    drops: Annotated[
-        Optional[str], typer.Option(help="BTC moves: 0.15,0.3 falls, +0.2 a rise.")
-    ] = None,
-    days: Annotated[Optional[str], typer.Option(help="Days of interest, e.g. 30,90,180.")] = None,
+    drops: Annotated[str | None, typer.Option(help="BTC moves: 0.15,0.3 falls, +0.2 a rise.")] = None,
+    days: Annotated[str | None, typer.Option(help="Days of interest, e.g. 30,90,180.")] = None,
     warning_hf: Annotated[str, typer.Option(help="Warning below this health factor.")] = "1.5",
-    margin_call_hf: Annotated[
-        str, typer.Option(help="Margin call below this health factor.")
-    ] = "1.1",
+    margin_call_hf: Annotated[str, typer.Option(help="Margin call below this health factor.")] = "1.1",
     survive: Annotated[str, typer.Option(help="Max loan that survives this BTC fall.")] = "0.30",
-    target_ltv: Annotated[
-        Optional[str], typer.Option(help="What-if: repay or add BTC to this LTV.")
-    ] = None,
+    target_ltv: Annotated[str | None, typer.Option(help="What-if: repay or add BTC to this LTV.")] = None,
     horizon: Annotated[int, typer.Option(help="Outlook horizon, days.")] = 14,
     drift: Annotated[str, typer.Option(help="Yearly BTC price drift, 0 by default.")] = "0",
-    volatility: Annotated[
-        Optional[str], typer.Option(help="Yearly BTC volatility, e.g. 0.55.")
-    ] = None,
+    volatility: Annotated[str | None, typer.Option(help="Yearly BTC volatility, e.g. 0.55.")] = None,
     volatility_days: Annotated[int, typer.Option(help="Days of BTC/USD feed rounds to read.")] = 30,
     paths: Annotated[int, typer.Option(help="Monte Carlo paths.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 0,
@@ -91,19 +79,13 @@ def risk(
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."
-        ),
+        list[str] | None,
+        typer.Option("--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."),
     ] = None,
     address_book: AddressBookOption = None,
-    output_format: Annotated[
-        RiskFormat, typer.Option("--format", help="table or json.")
-    ] = RiskFormat.table,
+    output_format: Annotated[RiskFormat, typer.Option("--format", help="table or json.")] = RiskFormat.table,
     output: OutputOption = None,
-    plot: Annotated[
-        Optional[Path], typer.Option(help="Also draw LTV against BTC price into this PNG.")
-    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Also draw LTV against BTC price into this PNG.")] = None,
 ) -> None:
     """How close loans are to liquidation, and what BTC moves and time would do to them."""
     chain_config = get_chain(chain, address_book)
@@ -134,9 +116,7 @@ def risk(
         volatility_source=volatility_source,
         changes=tuple(parse_changes(drops)) if drops else DEFAULT_CHANGES,
         days=tuple(parse_days(days)) if days else DEFAULT_DAYS,
-        bands=StatusBands(
-            parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf)
-        ),
+        bands=StatusBands(parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf)),
         compounding=compounding or (Compounding.PER_SECOND if addresses else Compounding.DAILY),
         survive=parse_decimal("--survive", survive),
         target_ltv=parse_optional_decimal("--target-ltv", target_ltv),
@@ -166,8 +146,7 @@ def _typed_loan(
 ) -> Position:
     if btc is None or btc_price is None or loan is None or liquidation_ltv is None:
         raise RiskInputError(
-            "no position: give wallet addresses, or a loan as "
-            "--btc, --btc-price, --loan and --liquidation-ltv"
+            "no position: give wallet addresses, or a loan as --btc, --btc-price, --loan and --liquidation-ltv"
         )
     return manual_position(
         btc=parse_decimal("--btc", btc),

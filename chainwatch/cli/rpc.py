@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -46,7 +45,9 @@ def check(
     reports = check_endpoints(rpc_urls(target, rpc or ()), RpcSettings.from_env().timeout)
     if output_format is OutputFormat.json:
         rows = [{**asdict(r), "usable": r.usable(target.chain_id)} for r in reports]
-        emit(json.dumps({"chain": target.name, "chain_id": target.chain_id, "endpoints": rows}, indent=2) + "\n", output)
+        emit(
+            json.dumps({"chain": target.name, "chain_id": target.chain_id, "endpoints": rows}, indent=2) + "\n", output
+        )
     elif output_format is OutputFormat.csv:
         raise typer.BadParameter("rpc check writes table or json", param_hint="--format")
     elif output:
@@ -81,7 +82,7 @@ def _text(value: object, template: str = "{}") -> str:
     return "-" if value is None else template.format(value)
 
 
-def _yes_no(value: Optional[bool]) -> str:
+def _yes_no(value: bool | None) -> str:
     return "-" if value is None else "yes" if value else "no"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -33,19 +33,17 @@ from chainwatch.scan.run import scan_markets
 @app.command()
 def scan(
     market: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--market", help="Market name from the address book (repeatable; default: all)."),
     ] = None,
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
     block: BlockOption = None,
     from_block: Annotated[
-        Optional[int], typer.Option(help="Scan logs from this block (default: the market's deployment).")
+        int | None, typer.Option(help="Scan logs from this block (default: the market's deployment).")
     ] = None,
-    cache_dir: Annotated[
-        Optional[Path], typer.Option(help="Where discovered accounts are kept between runs.")
-    ] = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Also write the map as a PNG chart.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where discovered accounts are kept between runs.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Also write the map as a PNG chart.")] = None,
     address_book: AddressBookOption = None,
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
@@ -64,8 +62,13 @@ def scan(
         token = read_progress.set(lambda done, total: bars.update(reading, completed=done, total=total, visible=True))
         try:
             result = scan_markets(
-                the_chain, market or (), cache_dir or default_cache_dir(),
-                rpc=rpc or (), block=block, from_block=from_block, progress=scanned,
+                the_chain,
+                market or (),
+                cache_dir or default_cache_dir(),
+                rpc=rpc or (),
+                block=block,
+                from_block=from_block,
+                progress=scanned,
             )
         finally:
             read_progress.reset(token)
@@ -83,7 +86,12 @@ def scan(
     if output_format is OutputFormat.json:
         emit(json.dumps(document, indent=2) + "\n", output)
     elif output_format is OutputFormat.csv:
-        rows = [document["liquidatable_now"], *document["bands"], document["on_btc_rise"], document["no_liquidation_price"]]
+        rows = [
+            document["liquidatable_now"],
+            *document["bands"],
+            document["on_btc_rise"],
+            document["no_liquidation_price"],
+        ]
         emit(pd.DataFrame(rows).to_csv(index=False), output)
     elif output:
         emit(render_text(liqmap_table(liqmap)), output)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import Progress
@@ -72,17 +73,17 @@ def read_bar(count: int) -> Iterator[None]:
 @app.command()
 def track(
     addresses: Annotated[
-        Optional[list[str]], typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
+        list[str] | None, typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
     ] = None,
     wallets: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--wallets", help="File of wallets, one address or ENS name a line ('#' comments)."),
     ] = None,
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."),
     ] = None,
     address_book: AddressBookOption = None,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.live import Live
@@ -52,7 +52,7 @@ from chainwatch.watch import Reading, Watch
 EXIT_PAST_THRESHOLD = 3
 
 DbOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--db",
         envvar="CHAINWATCH_DB",
@@ -61,11 +61,11 @@ DbOption = Annotated[
     ),
 ]
 ProtocolOption = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."),
 ]
 WarnOption = Annotated[
-    Optional[list[Decimal]],
+    list[Decimal] | None,
     typer.Option(
         "--warn",
         help="Threshold as a fraction of the position's liquidation LTV (repeatable). Default 0.8, 0.9, 0.95.",
@@ -73,7 +73,7 @@ WarnOption = Annotated[
 ]
 WalletsArgument = Annotated[list[str], typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")]
 LtvOption = Annotated[
-    Optional[list[Decimal]],
+    list[Decimal] | None,
     typer.Option("--ltv", help="Threshold as an absolute LTV instead, e.g. 0.65 (repeatable)."),
 ]
 
@@ -112,8 +112,10 @@ def _wallets(addresses: list[str], chain: Chain, rpc: list[str] | None) -> list[
 
 def _status_table(reading: Reading, watch: Watch) -> Table:
     snapshot = reading.snapshot
-    title = "waiting for the first reading" if snapshot is None else (
-        f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC"
+    title = (
+        "waiting for the first reading"
+        if snapshot is None
+        else (f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC")
     )
     table = Table(title=title, title_justify="left", caption=reading.error and f"[red]{reading.error}[/]")
     for header in ("account", "market"):
@@ -158,8 +160,10 @@ def watch(
     addresses: WalletsArgument,
     every: Annotated[str, typer.Option(help="Interval between readings: 60, 90s, 5m, 1h.")] = "60",
     notify: Annotated[
-        Optional[list[str]],
-        typer.Option("--notify", help="Apprise URL to alert (repeatable): mailto://, tgram://, discord://, ntfy://, json://..."),
+        list[str] | None,
+        typer.Option(
+            "--notify", help="Apprise URL to alert (repeatable): mailto://, tgram://, discord://, ntfy://, json://..."
+        ),
     ] = None,
     warn: WarnOption = None,
     ltv: LtvOption = None,
@@ -187,8 +191,13 @@ def watch(
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     with HistoryStore.open(db) as store:
         watcher = Watch(
-            chain_config, accounts, store=store, thresholds=thresholds, notifier=notifier,
-            rpc=rpc or (), protocols=protocol or (),
+            chain_config,
+            accounts,
+            store=store,
+            thresholds=thresholds,
+            notifier=notifier,
+            rpc=rpc or (),
+            protocols=protocol or (),
         )
         stderr.print(
             f"watching {len(accounts)} wallet(s) on {chain} every {interval:g}s; history in {store.location}; "
@@ -210,7 +219,9 @@ def watch(
                 def log(reading: Reading) -> None:
                     stderr.print(_log_line(reading), highlight=False, soft_wrap=True)
                     for sent in reading.alerts:
-                        stderr.print(_alert_line(sent.alert, sent.message.title, sent.delivered), highlight=False, soft_wrap=True)
+                        stderr.print(
+                            _alert_line(sent.alert, sent.message.title, sent.delivered), highlight=False, soft_wrap=True
+                        )
 
                 count = watcher.run(interval, stop, log)
         except KeyboardInterrupt:
@@ -295,19 +306,15 @@ def _emit_check(
 @app.command()
 def history(
     address: Annotated[str, typer.Argument(help="Wallet address (0x…) or ENS name (name.eth).")],
-    since: Annotated[Optional[str], typer.Option(help="From this date or time (UTC), e.g. 2026-01-31.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Up to this date or time (UTC).")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date or time (UTC), e.g. 2026-01-31.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date or time (UTC).")] = None,
     chain: Annotated[
-        Optional[str],
-        typer.Option(
-            "--chain", help="Only this chain (default: all). An ENS name resolves on it (default: ethereum)."
-        ),
+        str | None,
+        typer.Option("--chain", help="Only this chain (default: all). An ENS name resolves on it (default: ethereum)."),
     ] = None,
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
-    plot: Annotated[
-        Optional[Path], typer.Option(help="Also draw the LTV chart to this .png, .svg or .html file.")
-    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Also draw the LTV chart to this .png, .svg or .html file.")] = None,
     db: DbOption = None,
     rpc: RpcOption = None,
     address_book: AddressBookOption = None,
@@ -317,9 +324,7 @@ def history(
     if is_name(account):
         (account,) = _wallets([account], get_chain(chain or "ethereum", address_book), rpc)
     with HistoryStore.open(db) as store:
-        rows = store.history(
-            account, chain=chain, since=since and parse_time(since), until=until and parse_time(until)
-        )
+        rows = store.history(account, chain=chain, since=since and parse_time(since), until=until and parse_time(until))
     if plot:
         write_plot(rows, plot)
         stderr.print(f"wrote {plot}")
@@ -342,7 +347,7 @@ def history(
 def backfill(
     addresses: WalletsArgument,
     start: Annotated[str, typer.Option("--from", help="First date or time (UTC), e.g. 2026-01-01.")],
-    end: Annotated[Optional[str], typer.Option("--to", help="Last date or time (UTC); default now.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date or time (UTC); default now.")] = None,
     every: Annotated[str, typer.Option(help="Interval between readings: 1d, 6h, 30m ...")] = "1d",
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
@@ -355,17 +360,31 @@ def backfill(
     ENS names resolve once, at the latest block: the backfill reads that wallet's past.
     """
     first = parse_time(start)
-    last = parse_time(end) if end else datetime.now(timezone.utc)
+    last = parse_time(end) if end else datetime.now(UTC)
     step = parse_duration(every)
     chain_config = get_chain(chain, address_book)
     accounts = _wallets(addresses, chain_config, rpc)
-    with HistoryStore.open(db) as store, Progress(
-        TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TextColumn("block {task.fields[block]}"),
-        TimeRemainingColumn(), console=stderr, transient=True,
-    ) as progress:
+    with (
+        HistoryStore.open(db) as store,
+        Progress(
+            TextColumn("backfill"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("block {task.fields[block]}"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("backfill", total=None, block="…")
         result = run_backfill(
-            chain_config, accounts, store, start=first, end=last, every=step, rpc=rpc or (),
+            chain_config,
+            accounts,
+            store,
+            start=first,
+            end=last,
+            every=step,
+            rpc=rpc or (),
             protocols=protocol or (),
             on_plan=lambda blocks: progress.update(task, total=len(blocks)),
             on_block=lambda block, new: progress.update(task, advance=1, block=block.number),

@@ -6,9 +6,10 @@ DeFi market and a CeFi offer is the exact root of a linear equation, not a searc
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from chainwatch.costs.options import CEFI, DEFI, ZERO, CostOption
 from chainwatch.errors import ChainwatchError
@@ -115,13 +116,7 @@ def compare(loan: Loan, options: Sequence[CostOption]) -> Comparison:
     quotes = tuple(quote(option, loan) for option in options)
     fitting = [q for q in quotes if q.fits]
     cheapest = min(fitting, key=lambda q: q.total_usd).option.name if fitting else None
-    pairs = tuple(
-        break_even(d, c)
-        for d in options
-        if d.kind == DEFI
-        for c in options
-        if c.kind == CEFI
-    )
+    pairs = tuple(break_even(d, c) for d in options if d.kind == DEFI for c in options if c.kind == CEFI)
     return Comparison(loan, quotes, cheapest, pairs)
 
 

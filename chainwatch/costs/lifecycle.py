@@ -9,9 +9,10 @@ here, published figures with their source where it cannot. Both say how they wer
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from chainwatch.errors import ChainwatchError
 
@@ -73,6 +74,5 @@ def gas_units_for(table: Mapping[str, GasUnits], protocol: str) -> GasUnits:
         return table[protocol]
     except KeyError:
         raise GasDataError(
-            f"no gas figures for {protocol} in {GAS_UNITS_FILE}: "
-            "run scripts/measure_gas.py, or give --gas-usd"
+            f"no gas figures for {protocol} in {GAS_UNITS_FILE}: run scripts/measure_gas.py, or give --gas-usd"
         ) from None

@@ -8,9 +8,9 @@ rate, and the compounding its adapter declares.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.adapters import adapter_class
 from chainwatch.adapters.base import MarketRate
@@ -53,16 +53,12 @@ class ChainTerms:
     gas_price: GasPrice | None
 
 
-def wbtc_loan_pair(
-    rates: Sequence[MarketRate], wbtc: str, loan_symbol: str
-) -> tuple[MarketRate, MarketRate] | str:
+def wbtc_loan_pair(rates: Sequence[MarketRate], wbtc: str, loan_symbol: str) -> tuple[MarketRate, MarketRate] | str:
     """The WBTC collateral terms and the loan terms of one group that can be combined, or why
     there are none (a Morpho entry holds several isolated markets: only one may lend the asset
     against WBTC)."""
     collaterals = {
-        r.group: r
-        for r in rates
-        if r.asset.address.lower() == wbtc.lower() and r.liquidation_threshold is not None
+        r.group: r for r in rates if r.asset.address.lower() == wbtc.lower() and r.liquidation_threshold is not None
     }
     if not collaterals:
         return "does not take WBTC as collateral"
@@ -93,9 +89,7 @@ def read_chain_terms(
         if isinstance(pair, str):
             skipped.append(f"{config.name}: {pair}")
         else:
-            markets.append(
-                DefiMarket(config.name, config.protocol, *pair, adapter.interest_compounding.value)
-            )
+            markets.append(DefiMarket(config.name, config.protocol, *pair, adapter.interest_compounding.value))
     btc_usd = read_feed_price(reader, chain.btc_usd_feed) if chain.btc_usd_feed else None
     if price_gas and eth_usd is None:
         if chain.eth_usd_feed is None:

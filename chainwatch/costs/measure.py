@@ -14,8 +14,8 @@ spark markets costs about 11% more over a loan's life.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from web3 import Web3
 

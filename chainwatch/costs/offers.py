@@ -8,11 +8,12 @@ are read as Decimal straight from the TOML text, never through float.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from chainwatch.costs.interest import COMPOUNDINGS
 from chainwatch.errors import ChainwatchError
@@ -110,9 +111,7 @@ def _check(at: Callable[[str], str], offer: Offer) -> None:
     if not 0 <= offer.apr < 1:
         raise OffersFileError(f"{at('apr')}: expected a fraction (0.08 for 8%), got {offer.apr}")
     if not 0 <= offer.origination_fee < 1:
-        raise OffersFileError(
-            f"{at('origination_fee')}: expected a fraction of the loan, got {offer.origination_fee}"
-        )
+        raise OffersFileError(f"{at('origination_fee')}: expected a fraction of the loan, got {offer.origination_fee}")
     for key in ("max_ltv", "liquidation_ltv"):
         if not 0 < getattr(offer, key) < 1:
             raise OffersFileError(f"{at(key)}: expected a fraction between 0 and 1")

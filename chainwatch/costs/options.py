@@ -10,9 +10,9 @@ hand when no chain is read.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.costs.gas import GasCostUsd, gas_cost_usd
 from chainwatch.costs.interest import MONTHS_PER_YEAR, loan_growth
@@ -124,8 +124,6 @@ def given_defi_option(apr: Decimal, compounding: str, gas_usd: Decimal, days: in
     )
 
 
-
-
 def chain_options(
     terms: ChainTerms,
     days: int,
@@ -148,8 +146,6 @@ def chain_options(
             units = gas_units_for(gas_units, market.protocol)
             gas, source = gas_cost_usd(units.total(lifecycle), terms.gas_price, terms.eth_usd), units.kind
         options.append(
-            market_option(
-                market, days, gas, source, apr=apr, compounding=compounding, btc_price_usd=btc_price_usd
-            )
+            market_option(market, days, gas, source, apr=apr, compounding=compounding, btc_price_usd=btc_price_usd)
         )
     return options

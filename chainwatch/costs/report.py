@@ -7,10 +7,11 @@ any chain: the DeFi side is then a single option named `defi`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from chainwatch.chains import get_chain
 from chainwatch.costs.compare import Comparison, Loan, compare, comparison_json

@@ -10,9 +10,10 @@ the same steps where the versions agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
@@ -119,8 +120,12 @@ def deploy_provider(w3: Web3, sender: str, market_id: str, artifacts: Artifacts)
     acl_address = deploy_artifact(w3, sender, "ACLManager", provider_address, artifacts=artifacts)
     transact(w3, provider.functions.setACLManager(acl_address), sender)
     acl = contract(w3, "ACLManager", acl_address)
-    for grant in (acl.functions.addPoolAdmin, acl.functions.addRiskAdmin,
-                  acl.functions.addAssetListingAdmin, acl.functions.addEmergencyAdmin):
+    for grant in (
+        acl.functions.addPoolAdmin,
+        acl.functions.addRiskAdmin,
+        acl.functions.addAssetListingAdmin,
+        acl.functions.addEmergencyAdmin,
+    ):
         transact(w3, grant(sender), sender)
     return provider_address, acl_address
 
@@ -167,8 +172,13 @@ def configure_reserves(w3: Web3, sender: str, configurator: Contract, spec: Mark
     every Aave v3 version)."""
     for symbol, r in spec.reserves.items():
         asset = tokens[symbol]
-        transact(w3, configurator.functions.configureReserveAsCollateral(
-            asset, bps(r.ltv), bps(r.liquidation_threshold), bps(r.liquidation_bonus)), sender)
+        transact(
+            w3,
+            configurator.functions.configureReserveAsCollateral(
+                asset, bps(r.ltv), bps(r.liquidation_threshold), bps(r.liquidation_bonus)
+            ),
+            sender,
+        )
         transact(w3, configurator.functions.setReserveBorrowing(asset, r.borrowing), sender)
         transact(w3, configurator.functions.setReserveFactor(asset, bps(r.reserve_factor)), sender)
 
@@ -230,19 +240,35 @@ def deploy_market(
     variable_impl = deploy_artifact(w3, sender, "VariableDebtToken", pool_address)
     strategies = {
         symbol: deploy_artifact(
-            w3, sender, "DefaultReserveInterestRateStrategy", provider_address,
-            _ray(r.rates.optimal_usage), _ray(r.rates.base_rate), _ray(r.rates.slope1), _ray(r.rates.slope2),
-            0, 0, 0, 0, 0,  # stable-rate parameters: stable borrowing stays disabled
+            w3,
+            sender,
+            "DefaultReserveInterestRateStrategy",
+            provider_address,
+            _ray(r.rates.optimal_usage),
+            _ray(r.rates.base_rate),
+            _ray(r.rates.slope1),
+            _ray(r.rates.slope2),
+            0,
+            0,
+            0,
+            0,
+            0,  # stable-rate parameters: stable borrowing stays disabled
         )
         for symbol, r in spec.reserves.items()
     }
     inputs = [
         (
-            a_token_impl, stable_impl, variable_impl,
+            a_token_impl,
+            stable_impl,
+            variable_impl,
             contract(w3, "MintableERC20", tokens[symbol]).functions.decimals().call(),
-            strategies[symbol], tokens[symbol], sender, ZERO_ADDRESS,
+            strategies[symbol],
+            tokens[symbol],
+            sender,
+            ZERO_ADDRESS,
             *token_names(spec, symbol),
-            f"{spec.token_name} Stable Debt {symbol}", f"stableDebt{spec.debt_token_infix}{symbol}",
+            f"{spec.token_name} Stable Debt {symbol}",
+            f"stableDebt{spec.debt_token_infix}{symbol}",
             b"",
         )
         for symbol in symbols

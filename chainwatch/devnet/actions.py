@@ -103,20 +103,18 @@ def morpho_repay_shares(w3: Web3, market: MorphoMarket, shares: int | None, acco
     return transact(w3, functions.repay(market.params, 0, shares, account, b""), account)
 
 
-def morpho_withdraw_collateral(
-    w3: Web3, market: MorphoMarket, amount: Decimal | None, account: str
-) -> TxReceipt:
+def morpho_withdraw_collateral(w3: Web3, market: MorphoMarket, amount: Decimal | None, account: str) -> TxReceipt:
     """Take collateral back to `account`; None withdraws all of it."""
     functions = _morpho(w3, market)
-    raw = functions.position(market.market_id, account).call()[2] if amount is None else to_raw(
-        w3, market.collateral_token, amount
+    raw = (
+        functions.position(market.market_id, account).call()[2]
+        if amount is None
+        else to_raw(w3, market.collateral_token, amount)
     )
     return transact(w3, functions.withdrawCollateral(market.params, raw, account, account), account)
 
 
-def morpho_liquidate(
-    w3: Web3, market: MorphoMarket, borrower: str, repaid_shares: int, liquidator: str
-) -> TxReceipt:
+def morpho_liquidate(w3: Web3, market: MorphoMarket, borrower: str, repaid_shares: int, liquidator: str) -> TxReceipt:
     """Liquidate `borrower` by repaying `repaid_shares` of its borrow shares (needs the
     liquidator's approve of Morpho for the loan token); reverts on a healthy position."""
     call = _morpho(w3, market).liquidate(market.params, borrower, 0, repaid_shares, b"")

@@ -55,7 +55,10 @@ def launch(binary: Path, port: int, *, state: Path | None, log: Path | None, det
     out: IO[bytes] | int = open(log, "ab") if log else subprocess.DEVNULL
     try:
         process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if log else subprocess.PIPE,
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if log else subprocess.PIPE,
             start_new_session=detach,
         )
     finally:

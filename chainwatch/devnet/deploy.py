@@ -65,12 +65,19 @@ AAVE_RESERVES = {
 }
 MARKETS = (
     MarketSpec(
-        name="aave-v3", market_id="Aave Ethereum Market (devnet)", token_name="Aave Ethereum",
-        a_token_prefix="aEth", debt_token_infix="Eth", reserves=AAVE_RESERVES,
+        name="aave-v3",
+        market_id="Aave Ethereum Market (devnet)",
+        token_name="Aave Ethereum",
+        a_token_prefix="aEth",
+        debt_token_infix="Eth",
+        reserves=AAVE_RESERVES,
     ),
     MarketSpec(
-        name="spark", market_id="Spark Protocol (devnet)", token_name="Spark",
-        a_token_prefix="sp", debt_token_infix="",
+        name="spark",
+        market_id="Spark Protocol (devnet)",
+        token_name="Spark",
+        a_token_prefix="sp",
+        debt_token_infix="",
         reserves={
             # Spark's 2026-03-26 WBTC parameters; WBTC borrowing stays disabled there.
             "WBTC": ReserveSpec(Decimal("0.77"), Decimal("0.78"), Decimal("1.07"), Decimal("0.20"), False, WBTC_RATES),
@@ -81,8 +88,12 @@ MARKETS = (
 )
 # The same reserves on the v3.6 code, so the two Aave markets differ only in their version.
 V36_MARKET = MarketSpec(
-    name="aave-v3.6", market_id="Aave Ethereum Market v3.6 (devnet)", token_name="Aave Ethereum",
-    a_token_prefix="aEth", debt_token_infix="Eth", reserves=AAVE_RESERVES,
+    name="aave-v3.6",
+    market_id="Aave Ethereum Market v3.6 (devnet)",
+    token_name="Aave Ethereum",
+    a_token_prefix="aEth",
+    debt_token_infix="Eth",
+    reserves=AAVE_RESERVES,
 )
 
 # The supplier provides liquidity and also borrows against it, so utilisation (and therefore
@@ -120,8 +131,13 @@ class DemoLoan:
 
 DEMO_LOANS = {
     "A": DemoLoan(1, "aave-v3", {"WBTC": Decimal("1")}, {"USDC": Decimal("20000")}, {}),
-    "B": DemoLoan(2, "aave-v3", {"WBTC": Decimal("2"), "WETH": Decimal("10")},
-                  {"USDC": Decimal("50000"), "WETH": Decimal("5")}, {}),
+    "B": DemoLoan(
+        2,
+        "aave-v3",
+        {"WBTC": Decimal("2"), "WETH": Decimal("10")},
+        {"USDC": Decimal("50000"), "WETH": Decimal("5")},
+        {},
+    ),
     "C": DemoLoan(3, "spark", {"WBTC": Decimal("0.5")}, {"USDC": Decimal("12000")}, {}),
     "D": DemoLoan(4, None, {}, {}, {"WBTC": Decimal("0.25")}),
     # Accounts 6 to 8: account 5 stays fresh for the gas measurements (costs/measure.py).
@@ -182,8 +198,9 @@ def _open_comet_loan(w3: Web3, comet: str, tokens: dict[str, str], loan: DemoLoa
         actions.comet_withdraw(w3, comet, tokens[symbol], amount, account)
 
 
-def _fund_aave_market(w3: Web3, pool: str, tokens: dict[str, str], book: dict[str, tuple[Decimal, Decimal]],
-                      supplier: str) -> None:
+def _fund_aave_market(
+    w3: Web3, pool: str, tokens: dict[str, str], book: dict[str, tuple[Decimal, Decimal]], supplier: str
+) -> None:
     """The supplier supplies every asset of its book, then borrows against it."""
     for symbol, (supplied, _) in book.items():
         controls.mint(w3, tokens[symbol], supplier, supplied)
@@ -212,8 +229,7 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
     }
     aggregator = compiled["ChainlinkStyleAggregator"]
     feeds = {
-        pair: deploy(w3, deployer, aggregator["abi"], aggregator["bytecode"], FEED_DECIMALS, pair)
-        for pair in PRICES
+        pair: deploy(w3, deployer, aggregator["abi"], aggregator["bytecode"], FEED_DECIMALS, pair) for pair in PRICES
     }
     rounds = _feed_rounds()
     for pair, feed in feeds.items():

@@ -6,7 +6,7 @@ impersonates), so no private key appears anywhere in chainwatch.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from web3 import Web3
@@ -63,7 +63,7 @@ def deploy(w3: Web3, sender: str, abi: list[dict[str, Any]], bytecode: str, *arg
     return Web3.to_checksum_address(receipt["contractAddress"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def abi(name: str) -> tuple[dict[str, Any], ...]:
     """ABI of one of our contracts, else of an @aave/core-v3 artifact, else of an Aave v3.6
     contract of that name. Names both Aave versions use (Pool's functions a user calls, the

@@ -106,8 +106,7 @@ def status() -> DevnetInfo | None:
         deployment = Deployment.from_json(Path(record.deployment).read_text())
     except (OSError, ValueError, KeyError, TypeError):
         raise DevnetError(
-            f"the devnet at {record.rpc_url} (pid {record.pid}) runs an older build: "
-            "`chainwatch devnet up` restarts it"
+            f"the devnet at {record.rpc_url} (pid {record.pid}) runs an older build: `chainwatch devnet up` restarts it"
         ) from None
     return _info(record.rpc_url, record.pid, deployment)
 
@@ -126,9 +125,7 @@ def up(port: int = DEFAULT_PORT) -> DevnetInfo:
         elif record.rpc_url == anvil.rpc_url(port):
             return _info(record.rpc_url, record.pid, snapshot.deployment)
         else:
-            raise DevnetError(
-                f"a devnet is already running at {record.rpc_url}: run `chainwatch devnet down` first"
-            )
+            raise DevnetError(f"a devnet is already running at {record.rpc_url}: run `chainwatch devnet down` first")
     binary = toolchain.anvil_binary()
     run_dir = _run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -87,7 +87,7 @@ def anvil_binary() -> Path:
     return binary
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _aave_artifact_paths(root: Path) -> dict[str, Path]:
     return {
         path.stem: path
@@ -213,7 +213,7 @@ def compiled_contracts() -> dict[str, dict[str, Any]]:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _aave_v36_artifacts(modules: Path) -> dict[str, dict[str, Any]]:
     root = modules / "@aave-dao" / "aave-v3-origin"
     sources = [root / path for path in AAVE_V36_CONTRACTS.values()]

@@ -9,9 +9,9 @@ node fails at once with a message saying so instead of after minutes of progress
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from chainwatch.chains import Chain
 from chainwatch.errors import ChainwatchError
@@ -37,7 +37,7 @@ class ArchiveStateError(BackfillError):
 
 
 def parse_duration(text: str) -> timedelta:
-    """"60" (seconds), "90s", "5m", "6h", "1d", "2w" as a positive timedelta."""
+    """ "60" (seconds), "90s", "5m", "6h", "1d", "2w" as a positive timedelta."""
     match = re.fullmatch(r"\s*(\d+)\s*([smhdw]?)\s*", text.lower())
     if not match or int(match[1]) == 0:
         raise BackfillError(f"not a duration: {text!r} (use e.g. 60, 90s, 5m, 6h, 1d, 1w)")
@@ -50,7 +50,7 @@ def parse_time(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise BackfillError(f"not a date: {text!r} (use e.g. 2026-01-31 or 2026-01-31T12:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sample_times(start: datetime, end: datetime, every: timedelta) -> list[datetime]:
@@ -115,8 +115,7 @@ def require_state(pool: EndpointPool, chain: Chain, block: Block) -> None:
         raise no_state_error(exc, block) from None
     if code in (None, "0x", "0x0"):
         raise BackfillError(
-            f"Multicall3 is not deployed at block {block.number} ({block.timestamp:%Y-%m-%d}): "
-            "start the backfill later"
+            f"Multicall3 is not deployed at block {block.number} ({block.timestamp:%Y-%m-%d}): start the backfill later"
         )
 
 

@@ -13,7 +13,7 @@ DDL), so that old databases end up where new ones start.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection, Engine, MetaData, inspect, select
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
@@ -63,13 +63,20 @@ def figure(rows: Sequence[HistoryRow]) -> Figure:
     price_axis = ltv_axis.twinx()
     priced = sorted({(r.timestamp, r.btc_price_usd) for r in rows if r.btc_price_usd is not None})
     if priced:
-        price_axis.plot([t for t, _ in priced], [float(p) for _, p in priced], color="grey", alpha=0.6, label="BTC price")
+        price_axis.plot(
+            [t for t, _ in priced], [float(p) for _, p in priced], color="grey", alpha=0.6, label="BTC price"
+        )
     price_axis.set_ylabel("BTC price (USD)")
     handles = ltv_axis.get_legend_handles_labels()
     extra = price_axis.get_legend_handles_labels()
     ltv_axis.legend(
-        handles[0] + extra[0], handles[1] + extra[1], loc="upper center", bbox_to_anchor=(0.5, -0.1),
-        ncol=3, fontsize="small", frameon=False,
+        handles[0] + extra[0],
+        handles[1] + extra[1],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=3,
+        fontsize="small",
+        frameon=False,
     )  # below the chart, where it hides no line
     ltv_axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ltv_axis.xaxis.get_major_locator()))
     fig.tight_layout()
@@ -90,11 +97,13 @@ def html_page(rows: Sequence[HistoryRow], svg: str) -> str:
     """A standalone page: the chart inline and the readings (as `history --format json`) under it."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in HISTORY_COLUMNS)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(row[c] if row[c] is not None else ''))}</td>" for c in HISTORY_COLUMNS) + "</tr>\n"
+        "<tr>"
+        + "".join(f"<td>{html.escape(str(row[c] if row[c] is not None else ''))}</td>" for c in HISTORY_COLUMNS)
+        + "</tr>\n"
         for row in history_json(rows)
     )
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>chainwatch history</title>"
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>chainwatch history</title>'
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>\n"
         f"<h1>chainwatch history</h1>\n{svg}\n<table><tr>{head}</tr>\n{body}</table>\n</body></html>\n"
@@ -115,6 +124,6 @@ def write_plot(rows: Sequence[HistoryRow], path: Path) -> None:
         if suffix == ".svg":
             write_atomic(path, svg)
         else:
-            write_atomic(path, html_page(rows, svg[svg.index("<svg"):]))
+            write_atomic(path, html_page(rows, svg[svg.index("<svg") :]))
     finally:
         plt.close(fig)

@@ -7,12 +7,13 @@ fractions, timestamps in UTC ISO 8601, CSV cells a spreadsheet could run neutral
 from __future__ import annotations
 
 import io
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from rich.table import Table
 
-from chainwatch.export import neutralise_formula, decimal_text
+from chainwatch.export import decimal_text, neutralise_formula
 from chainwatch.history.store import HistoryRow
 from chainwatch.render import health, money, percent, short_address
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import platformdirs
 from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select
@@ -236,21 +237,33 @@ class HistoryStore:
     def snapshot_at(self, chain_id: int, block_number: int) -> Snapshot | None:
         """The stored snapshot of a block, rebuilt exactly (holdings and all), or None."""
         with self._read() as connection:
-            head = connection.execute(
-                select(snapshots).where(snapshots.c.chain_id == chain_id, snapshots.c.block_number == block_number)
-            ).mappings().first()
+            head = (
+                connection.execute(
+                    select(snapshots).where(snapshots.c.chain_id == chain_id, snapshots.c.block_number == block_number)
+                )
+                .mappings()
+                .first()
+            )
             if head is None:
                 return None
-            timestamp = datetime.fromtimestamp(head["block_timestamp"], tz=timezone.utc)
-            rows = connection.execute(
-                select(positions).where(positions.c.snapshot_id == head["id"]).order_by(positions.c.id)
-            ).mappings().all()
+            timestamp = datetime.fromtimestamp(head["block_timestamp"], tz=UTC)
+            rows = (
+                connection.execute(
+                    select(positions).where(positions.c.snapshot_id == head["id"]).order_by(positions.c.id)
+                )
+                .mappings()
+                .all()
+            )
             position_ids = [row["id"] for row in rows]
-            held = connection.execute(
-                select(holdings)
-                .where(holdings.c.position_id.in_(position_ids))
-                .order_by(holdings.c.position_id, holdings.c.side, holdings.c.seq)
-            ).mappings().all()
+            held = (
+                connection.execute(
+                    select(holdings)
+                    .where(holdings.c.position_id.in_(position_ids))
+                    .order_by(holdings.c.position_id, holdings.c.side, holdings.c.seq)
+                )
+                .mappings()
+                .all()
+            )
         by_position: dict[int, dict[str, list[Holding]]] = {i: {"collateral": [], "debt": []} for i in position_ids}
         for h in held:
             by_position[h["position_id"]][h["side"]].append(_holding(h, head["chain"]))
@@ -301,7 +314,7 @@ class HistoryStore:
                 HistoryRow(
                     chain=row["chain"],
                     block_number=row["block_number"],
-                    timestamp=datetime.fromtimestamp(row["block_timestamp"], tz=timezone.utc),
+                    timestamp=datetime.fromtimestamp(row["block_timestamp"], tz=UTC),
                     account=row["account"],
                     protocol=row["protocol"],
                     market=row["market"],

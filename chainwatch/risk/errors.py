@@ -31,7 +31,5 @@ def require_positive(name: str, value: Decimal) -> Decimal:
 def require_fraction(name: str, value: Decimal) -> Decimal:
     """A fraction strictly between 0 and 1 (0.30, not 30): LTVs, drops, targets."""
     if not value.is_finite() or not 0 < value < 1:
-        raise RiskInputError(
-            f"{name} must be a fraction between 0 and 1 (0.30 for 30%), got {value}"
-        )
+        raise RiskInputError(f"{name} must be a fraction between 0 and 1 (0.30 for 30%), got {value}")
     return value

@@ -39,9 +39,7 @@ def with_debt_repaid(position: Position, repay_usd: Decimal) -> Position:
     if repay_usd > debt_usd:
         raise RiskInputError(f"cannot repay ${repay_usd} of a ${debt_usd} debt")
     factor = 1 - repay_usd / debt_usd if debt_usd else Decimal(1)
-    return replace(
-        position, debt=tuple(replace(h, amount=h.amount * factor) for h in position.debt)
-    )
+    return replace(position, debt=tuple(replace(h, amount=h.amount * factor) for h in position.debt))
 
 
 def with_btc_added(position: Position, btc: Decimal) -> Position:

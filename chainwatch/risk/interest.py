@@ -40,9 +40,7 @@ def growth_factor(apr: Decimal, days: int, compounding: Compounding) -> Decimal:
     return (apr * days / DAYS_PER_YEAR).exp()
 
 
-def accrued_interest(
-    principal: Decimal, apr: Decimal, days: int, compounding: Compounding
-) -> Decimal:
+def accrued_interest(principal: Decimal, apr: Decimal, days: int, compounding: Compounding) -> Decimal:
     return principal * (growth_factor(apr, days, compounding) - 1)
 
 

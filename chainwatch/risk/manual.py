@@ -6,7 +6,7 @@ live one, with no second set of formulas.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from chainwatch.model import Asset, Holding, Position
@@ -51,9 +51,7 @@ def manual_position(
         account="",
         chain="manual",
         block_number=0,
-        timestamp=datetime.now(timezone.utc),
-        collateral=(
-            Holding(BTC, btc, btc_price, max_ltv=max_ltv, liquidation_threshold=liquidation_ltv),
-        ),
+        timestamp=datetime.now(UTC),
+        collateral=(Holding(BTC, btc, btc_price, max_ltv=max_ltv, liquidation_threshold=liquidation_ltv),),
         debt=(Holding(USD, loan, Decimal(1), borrow_apr=apr),) if loan else (),
     )

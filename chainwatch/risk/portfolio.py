@@ -8,9 +8,9 @@ that stretch. Positions that a rise liquidates (BTC borrowed) are outside that b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.model import Position, portfolio_totals
 from chainwatch.risk.errors import RiskInputError
@@ -34,9 +34,7 @@ def portfolio_risk(positions: Sequence[Position]) -> PortfolioRisk:
     collateral, debt = portfolio_totals(positions)
     worst = min(positions, key=lambda p: (p.health_factor is None, p.health_factor or 0))
     prices = [
-        p.liquidation_price_btc
-        for p in positions
-        if p.liquidation_price_btc is not None and liquidated_by_fall(p)
+        p.liquidation_price_btc for p in positions if p.liquidation_price_btc is not None and liquidated_by_fall(p)
     ]
     return PortfolioRisk(
         collateral_usd=collateral,

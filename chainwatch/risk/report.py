@@ -6,10 +6,11 @@ Values stay Decimal (and enums) so the table renders the very figures the JSON c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Sequence
+from typing import Any
 
 from chainwatch.export import decimal_text
 from chainwatch.model import Position
@@ -106,24 +107,17 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
         "liquidation_price_btc": position.liquidation_price_btc,
         "margin_of_safety_usd": None if margin is None else margin.usd,
         "margin_of_safety_pct": None if margin is None else margin.fraction,
-        "price_scenarios": [
-            asdict(s) for s in price_scenarios(position, settings.changes, settings.bands)
-        ],
-        "time_scenarios": [
-            asdict(s) for s in time_scenarios(position, settings.days, settings.compounding)
-        ],
+        "price_scenarios": [asdict(s) for s in price_scenarios(position, settings.changes, settings.bands)],
+        "time_scenarios": [asdict(s) for s in time_scenarios(position, settings.days, settings.compounding)],
         "max_loan_for_drop": {
             "drop": settings.survive,
             "max_loan": max_loan_for_drop(position, settings.survive),
         },
-        "what_if": None
-        if settings.target_ltv is None
-        else asdict(what_if(position, settings.target_ltv)),
+        "what_if": None if settings.target_ltv is None else asdict(what_if(position, settings.target_ltv)),
         "outlook": {
             "horizon_days": settings.horizon_days,
             "scenarios": [
-                {"name": name, **asdict(price_scenario(at_horizon, change, settings.bands))}
-                for name, change in OUTLOOK
+                {"name": name, **asdict(price_scenario(at_horizon, change, settings.bands))} for name, change in OUTLOOK
             ],
         },
         "liquidation_probability": liquidation_probability(position, settings),

@@ -7,10 +7,10 @@ liquidation LTV: a CeFi margin call at 70% LTV on an 80% liquidation LTV is a he
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Sequence
 
 from chainwatch.model import Position
 from chainwatch.risk.errors import RiskInputError
@@ -77,9 +77,7 @@ def price_scenario(position: Position, change: Decimal, bands: StatusBands) -> P
     )
 
 
-def price_scenarios(
-    position: Position, changes: Sequence[Decimal], bands: StatusBands
-) -> list[PriceScenario]:
+def price_scenarios(position: Position, changes: Sequence[Decimal], bands: StatusBands) -> list[PriceScenario]:
     return [price_scenario(position, change, bands) for change in changes]
 
 
@@ -94,17 +92,12 @@ class TimeScenario:
     ltv: Decimal | None
 
 
-def time_scenarios(
-    position: Position, days: Sequence[int], compounding: Compounding
-) -> list[TimeScenario]:
+def time_scenarios(position: Position, days: Sequence[int], compounding: Compounding) -> list[TimeScenario]:
     """BTC held at today's price while every debt accrues at its own APR."""
 
     def total(n: int, convention: Compounding) -> Decimal:
         return sum(
-            (
-                accrued_interest(h.value_usd, h.borrow_apr or Decimal(0), n, convention)
-                for h in position.debt
-            ),
+            (accrued_interest(h.value_usd, h.borrow_apr or Decimal(0), n, convention) for h in position.debt),
             Decimal(0),
         )
 
@@ -130,16 +123,12 @@ def parse_changes(text: str) -> list[Decimal]:
         try:
             value = Decimal(item)
         except InvalidOperation:
-            raise RiskInputError(
-                f"--drops: {item!r} is not a fraction (write 0.15 for a 15% fall)"
-            ) from None
+            raise RiskInputError(f"--drops: {item!r} is not a fraction (write 0.15 for a 15% fall)") from None
         if not value.is_finite() or value == 0:
             raise RiskInputError(f"--drops: {item!r} is not a price move")
         change = value if item.startswith(("+", "-")) else -value
         if change <= -1:
-            raise RiskInputError(
-                f"--drops: a fall of {-change} takes BTC to zero or below (0.30 is 30%)"
-            )
+            raise RiskInputError(f"--drops: a fall of {-change} takes BTC to zero or below (0.30 is 30%)")
         changes.append(change)
     return changes
 

@@ -3,8 +3,8 @@ disagree; only here are its figures rounded."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.console import Group
 from rich.table import Table
@@ -145,8 +145,7 @@ def _portfolio(portfolio: dict[str, Any]) -> Table:
             ("LTV", percent(portfolio["ltv"])),
             (
                 "worst position",
-                f"{worst['protocol']} · {worst['account']} "
-                f"(health {health(worst['health_factor'])})",
+                f"{worst['protocol']} · {worst['account']} (health {health(worst['health_factor'])})",
             ),
             ("first liquidation at BTC", money(portfolio["first_liquidation_price_btc"])),
             ("last liquidation at BTC", money(portfolio["last_liquidation_price_btc"])),

@@ -35,9 +35,7 @@ def what_if(position: Position, target_ltv: Decimal) -> WhatIf:
     if not liquidation_ltv:
         raise RiskInputError("the position has no collateral to set a target LTV against")
     if target_ltv >= liquidation_ltv:
-        raise RiskInputError(
-            f"target LTV {target_ltv} is not below the liquidation LTV {liquidation_ltv:.4f}"
-        )
+        raise RiskInputError(f"target LTV {target_ltv} is not below the liquidation LTV {liquidation_ltv:.4f}")
     collateral, debt = position.collateral_usd, position.debt_usd
     repay = max(debt - target_ltv * collateral, Decimal(0))
     btc_price = position.btc_price_usd

@@ -10,10 +10,10 @@ days it is orders of magnitude below the noise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
-from typing import Sequence
 
 from chainwatch.abi import function
 from chainwatch.chains import Chain
@@ -39,9 +39,7 @@ def annualised_volatility(rounds: Sequence[Round]) -> Decimal:
     """σ per √year from rounds in any order: sqrt(Σ ln(pᵢ/pᵢ₋₁)² / Σ Δtᵢ in years)."""
     ordered = sorted(rounds, key=lambda r: r.updated_at)
     if len(ordered) < 2 or ordered[-1].updated_at <= ordered[0].updated_at:
-        raise RiskInputError(
-            "need at least two feed rounds at different times to estimate volatility"
-        )
+        raise RiskInputError("need at least two feed rounds at different times to estimate volatility")
     if any(r.answer <= 0 for r in ordered):
         raise RiskInputError("the price feed answered zero or a negative price")
     squares = sum(
@@ -91,13 +89,9 @@ def feed_volatility(reader: BlockReader, feed: str, days: int) -> Decimal:
 def chain_btc_volatility(chain: Chain, rpc: Sequence[str], block: int | None, days: int) -> Decimal:
     """Volatility from the chain's BTC/USD feed (address book `btc_usd_feed`) as of `block`."""
     if chain.btc_usd_feed is None:
-        raise RiskInputError(
-            f"{chain.name} has no btc_usd_feed in its address book; give --volatility"
-        )
+        raise RiskInputError(f"{chain.name} has no btc_usd_feed in its address book; give --volatility")
     pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
     try:
-        return feed_volatility(
-            pool.reader(block, multicall3=chain.multicall3), chain.btc_usd_feed, days
-        )
+        return feed_volatility(pool.reader(block, multicall3=chain.multicall3), chain.btc_usd_feed, days)
     except RpcError as exc:
         raise RpcError(f"{exc} (give --volatility to skip reading the BTC/USD feed)") from None

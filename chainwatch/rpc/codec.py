@@ -12,8 +12,9 @@ padding or an out-of-range bool is garbage, not a value.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import to_checksum_address
@@ -87,7 +88,7 @@ def address_word(address: str) -> bytes:
     return bytes(12) + raw
 
 
-@lru_cache(maxsize=None)
+@cache
 def encoder(fn: AbiFunction) -> Encoder:
     """Calldata for `fn`'s arguments: by hand when every input is one static word."""
     selector = fn.selector
@@ -98,7 +99,7 @@ def encoder(fn: AbiFunction) -> Encoder:
     return lambda args: selector + encode(types, list(args))
 
 
-@lru_cache(maxsize=None)
+@cache
 def decoder(fn: AbiFunction) -> Decoder:
     """Decoded outputs of `fn`, as `AbiFunction.decode_result` gives them (addresses checksummed)."""
     parsed = [_static(t) for t in fn.output_types]

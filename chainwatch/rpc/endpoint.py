@@ -7,7 +7,8 @@ transient failure (worth another try here) from one that means "ask somebody els
 from __future__ import annotations
 
 import itertools
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import requests
 
@@ -114,7 +115,9 @@ class Endpoint:
             code, message = None, str(error)
         limited = code in TRANSIENT_CODES or any(w in message.lower() for w in _RATE_LIMIT_WORDS)
         limited = limited and not says_out_of_gas(message)  # anvil sends OutOfGas as -32603
-        text = scrub(f"{method} error {code}: {message}" if code is not None else f"{method} error: {message}", self.url)
+        text = scrub(
+            f"{method} error {code}: {message}" if code is not None else f"{method} error: {message}", self.url
+        )
         return self._fail(text, transient=limited)
 
     def _fail(self, reason: str, *, transient: bool, retry_after: float | None = None) -> EndpointError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chainwatch.errors import ChainwatchError
 
-
 # How nodes say that an eth_call ran out of gas (geth, reth, anvil, public proxies).
 _OUT_OF_GAS = ("out of gas", "outofgas", "gas required exceeds", "gas limit", "exceeds block gas")
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from chainwatch.rpc.endpoint import Endpoint, Request
 from chainwatch.rpc.errors import ChainMismatchError, EndpointError, RpcError
@@ -104,9 +105,7 @@ class EndpointPool:
     def request(self, method: str, params: list[Any]) -> Any:
         return self.batch([(method, params)])[0]
 
-    def _attempt(
-        self, endpoint: Endpoint, requests_: Sequence[Request], parse: Parser | None = None
-    ) -> list[Any]:
+    def _attempt(self, endpoint: Endpoint, requests_: Sequence[Request], parse: Parser | None = None) -> list[Any]:
         """`requests_` at one endpoint, retrying transient failures with backoff."""
         policy = self.settings.retry
         retry = 0
@@ -167,9 +166,7 @@ class EndpointPool:
 
     def _identify(self, endpoint: Endpoint) -> tuple[int, int] | EndpointError:
         try:
-            chain_id, head = self._attempt(
-                endpoint, [("eth_chainId", []), ("eth_blockNumber", [])], parse=hex_ints
-            )
+            chain_id, head = self._attempt(endpoint, [("eth_chainId", []), ("eth_blockNumber", [])], parse=hex_ints)
             return chain_id, head
         except EndpointError as exc:
             return exc
@@ -219,7 +216,7 @@ def _block_headers(results: list[Any]) -> list[Block | None]:
         if header is None
         else Block(
             number=hex_int(header["number"]),
-            timestamp=datetime.fromtimestamp(hex_int(header["timestamp"]), tz=timezone.utc),
+            timestamp=datetime.fromtimestamp(hex_int(header["timestamp"]), tz=UTC),
         )
         for header in results
     ]

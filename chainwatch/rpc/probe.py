@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Sequence
 
 from chainwatch.rpc.endpoint import Endpoint
 from chainwatch.rpc.errors import EndpointError
@@ -60,7 +60,10 @@ def check_endpoint(endpoint: Endpoint) -> EndpointReport:
             head = int(endpoint.request("eth_blockNumber", []), 16)
             latencies.append((time.perf_counter() - started) * 1000)
     except (EndpointError, TypeError, ValueError) as exc:
-        return EndpointReport(endpoint.label, error=str(exc) if isinstance(exc, EndpointError) else f"{endpoint.label} answered a non-hex quantity")
+        return EndpointReport(
+            endpoint.label,
+            error=str(exc) if isinstance(exc, EndpointError) else f"{endpoint.label} answered a non-hex quantity",
+        )
     return EndpointReport(
         endpoint=endpoint.label,
         chain_id=chain_id,

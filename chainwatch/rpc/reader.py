@@ -23,10 +23,11 @@ node takes to run them. Each multicall's answer is decoded as soon as it arrives
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chainwatch.abi import AbiFunction, function
 from chainwatch.rpc.codec import address_word, decode_aggregate3, decoder, encode_aggregate3, encoder
@@ -123,10 +124,7 @@ class BlockReader:
             finally:
                 round_.leave()
 
-        threads = [
-            threading.Thread(target=copy_context().run, args=(run, i), daemon=True)
-            for i in range(len(tasks))
-        ]
+        threads = [threading.Thread(target=copy_context().run, args=(run, i), daemon=True) for i in range(len(tasks))]
         round_.members.update(threads)
         try:
             for thread in threads:

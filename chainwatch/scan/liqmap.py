@@ -12,9 +12,9 @@ as "WBTC", every position's whole collateral and debt count in USD.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Sequence
 
 from chainwatch.model import ZERO, Position
 

@@ -10,8 +10,9 @@ chunk, so an interrupted scan resumes where it stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from eth_utils import to_checksum_address
 

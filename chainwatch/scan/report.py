@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from rich.table import Table
 
@@ -72,8 +73,13 @@ def liqmap_table(liqmap: LiquidationMap, symbol: str = "WBTC") -> Table:
 
     def add(band: Band, price: str, cumulative: str = "") -> None:
         table.add_row(
-            band.label, price, str(band.positions), f"{band.wbtc:,.4f}", cumulative,
-            money(band.collateral_usd), money(band.debt_usd),
+            band.label,
+            price,
+            str(band.positions),
+            f"{band.wbtc:,.4f}",
+            cumulative,
+            money(band.collateral_usd),
+            money(band.debt_usd),
         )
 
     add(liqmap.now, f"≥ {money(liqmap.price_usd)}")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
 
 from chainwatch.adapters import Adapter, adapter_class
 from chainwatch.chains import Chain
@@ -56,7 +56,11 @@ def scan_markets(
     reader = open_reader(chain, rpc, block)
     found = [
         discover_accounts(
-            adapter, reader, chain.wbtc, cache_dir, from_block=from_block,
+            adapter,
+            reader,
+            chain.wbtc,
+            cache_dir,
+            from_block=from_block,
             progress=_market_progress(progress, adapter.market.name, reader),
         )
         for adapter in adapters
@@ -64,9 +68,7 @@ def scan_markets(
     per_market = reader.gather(
         [partial(_read, adapter, reader, accounts) for adapter, accounts in zip(adapters, found)]
     )
-    positions = tuple(
-        p for market_positions in per_market for p in market_positions if asset_amount(p, chain.wbtc) > 0
-    )
+    positions = tuple(p for market_positions in per_market for p in market_positions if asset_amount(p, chain.wbtc) > 0)
     return ScanResult(reader.block, tuple(m.name for m in markets), sum(len(a) for a in found), positions)
 
 

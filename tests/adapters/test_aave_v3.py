@@ -40,9 +40,7 @@ def open_loan(chain, market: str, account: str, collateral: dict[str, Decimal], 
 
 
 def read(chain, account: str, market: str, block: int | None = None) -> Position:
-    snapshot = read_snapshot(
-        get_chain("devnet"), [account], rpc=[chain.rpc_url], block=block, protocols=[market]
-    )
+    snapshot = read_snapshot(get_chain("devnet"), [account], rpc=[chain.rpc_url], block=block, protocols=[market])
     (position,) = snapshot.positions
     assert position.block_number == snapshot.block_number
     return position

@@ -14,6 +14,7 @@ import pytest
 
 from chainwatch.devnet import actions, controls
 from chainwatch.devnet.node import contract, transact
+
 from .invariants import PositionInvariants, fresh_account, read_one
 
 pytestmark = pytest.mark.chain

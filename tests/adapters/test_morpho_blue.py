@@ -17,6 +17,7 @@ from web3.exceptions import ContractLogicError
 from chainwatch.devnet import actions, controls
 from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import contract, rpc
+
 from .invariants import PositionInvariants, fresh_account, read_one
 
 pytestmark = pytest.mark.chain

@@ -26,7 +26,11 @@ def test_an_email_arrives_at_the_smtp_server(smtp_server):
     ((recipients, email),) = mailbox.messages
     assert recipients == ["borrower@example.com"]
     assert email["Subject"] == message.title
-    text = email.get_payload(decode=True).decode() if not email.is_multipart() else email.get_payload(0).get_payload(decode=True).decode()
+    text = (
+        email.get_payload(decode=True).decode()
+        if not email.is_multipart()
+        else email.get_payload(0).get_payload(decode=True).decode()
+    )
     assert WALLET in text and "repay $5,250.00" in text
 
 

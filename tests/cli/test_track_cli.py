@@ -34,9 +34,7 @@ def test_json_output_follows_the_schema(devnet, cli):
 
 
 def test_a_wallet_without_positions_gives_an_empty_list(devnet, cli):
-    code, out, _ = cli(
-        "track", devnet.deployment.demo_wallets["D"], *devnet_args(devnet), "--format", "json"
-    )
+    code, out, _ = cli("track", devnet.deployment.demo_wallets["D"], *devnet_args(devnet), "--format", "json")
     assert code == 0 and json.loads(out)["positions"] == []
 
 

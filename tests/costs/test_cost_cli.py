@@ -6,7 +6,6 @@ Comparisons against DeFi markets read on chain are in test_cost_chain.py, on the
 import json
 from decimal import Decimal
 
-
 OFFER_A = """
 [[offers]]
 name = "Lender A"
@@ -64,7 +63,7 @@ def test_table_into_a_file(cli, tmp_path):
 
 def test_bad_offers_file_is_one_line_naming_the_field(cli, tmp_path):
     args = offline(tmp_path)
-    (tmp_path / "offers.toml").write_text(OFFER_A.replace("apr = 0.08", "apr = \"8%\""))
+    (tmp_path / "offers.toml").write_text(OFFER_A.replace("apr = 0.08", 'apr = "8%"'))
     code, out, err = cli(*args[:-2], "--offers", str(tmp_path / "offers.toml"))
     assert code == 1 and out == ""
     assert err.strip() == f"error: {tmp_path / 'offers.toml'}:4: offers[0].apr: expected a number"

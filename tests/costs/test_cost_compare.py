@@ -1,6 +1,6 @@
 """Costs of each option, the cheapest, and break-even loan sizes: pure arithmetic, by hand."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -92,12 +92,14 @@ def test_market_option_compounds_as_its_protocol_and_prices_collateral_at_its_or
     # the model's own liquidation price for the same loan
     position = Position(
         protocol="aave-v3", market="", account="", chain="devnet", block_number=0,
-        timestamp=datetime.now(timezone.utc),
+        timestamp=datetime.now(UTC),
         collateral=(Holding(Asset("devnet", "0x01", "WBTC", 8), D("0.5"), D(60_000), D("0.73"), D("0.78")),),
         debt=(Holding(Asset("devnet", "0x02", "USDC", 6), D(20_000), D(1)),),
     )  # fmt: skip
     assert q.liquidation_price_btc == position.liquidation_price_btc
-    overridden = market_option(_market("0.05"), 365, GasCostUsd.flat(D(0)), "given", apr=D("0.02"), compounding="simple")
+    overridden = market_option(
+        _market("0.05"), 365, GasCostUsd.flat(D(0)), "given", apr=D("0.02"), compounding="simple"
+    )
     assert (overridden.apr, overridden.interest_rate) == (D("0.02"), D("0.02"))
 
 
@@ -144,11 +146,23 @@ def test_break_even_plugged_back_costs_the_same(defi_apr, gas, cefi_apr, origina
 
 
 def test_json_has_the_issues_keys_as_strings():
-    result = compare(Loan(D(10_000), 180, D("0.5")), [offer_option(LENDER_A, 180, D(60_000)), given_defi_option(D("0.05"), "simple", D(200), 180)])
+    result = compare(
+        Loan(D(10_000), 180, D("0.5")),
+        [offer_option(LENDER_A, 180, D(60_000)), given_defi_option(D("0.05"), "simple", D(200), 180)],
+    )
     report = comparison_json(result, {"chain": None})
     assert {"options", "cheapest", "break_even"} <= set(report)
     for option in report["options"]:
-        assert {"name", "kind", "apr", "interest_usd", "fees_usd", "gas_usd", "total_usd", "liquidation_price_btc"} <= set(option)
+        assert {
+            "name",
+            "kind",
+            "apr",
+            "interest_usd",
+            "fees_usd",
+            "gas_usd",
+            "total_usd",
+            "liquidation_price_btc",
+        } <= set(option)
         assert option["kind"] in ("cefi", "defi")
         assert all(isinstance(option[k], str) for k in ("apr", "interest_usd", "fees_usd", "gas_usd", "total_usd"))
     cefi, defi = report["options"]

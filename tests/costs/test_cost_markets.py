@@ -37,6 +37,7 @@ def test_a_pool_shares_one_group():
 
 def test_why_no_pair():
     assert wbtc_loan_pair([loan(USDC, "0.04", "")], WBTC.address, "USDC") == "does not take WBTC as collateral"
-    assert wbtc_loan_pair(
-        [collateral("0.86", "a"), loan(USDC, "0.05", "b")], WBTC.address, "USDC"
-    ) == "does not lend USDC against WBTC"
+    assert (
+        wbtc_loan_pair([collateral("0.86", "a"), loan(USDC, "0.05", "b")], WBTC.address, "USDC")
+        == "does not lend USDC against WBTC"
+    )

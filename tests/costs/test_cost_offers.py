@@ -41,7 +41,9 @@ def test_fees_and_compounding_default():
 
 
 def test_integers_are_numbers_too():
-    (offer,) = parse_offers('[[offers]]\nname = "B"\napr = 0\nmax_ltv = 0.5\nliquidation_ltv = 0.8\nmonthly_fee_usd = 25\n', "f")
+    (offer,) = parse_offers(
+        '[[offers]]\nname = "B"\napr = 0\nmax_ltv = 0.5\nliquidation_ltv = 0.8\nmonthly_fee_usd = 25\n', "f"
+    )
     assert offer.monthly_fee_usd == 25 and offer.apr == 0
 
 
@@ -55,9 +57,15 @@ def test_integers_are_numbers_too():
         (('name = "Lender A"', "name = 3"), "my.toml:3: offers[0].name: expected a string"),
         (('compounding = "simple"', 'compounding = "weekly"'), "my.toml:5: offers[0].compounding: expected one of"),
         (("max_ltv = 0.50", "max_ltv = 0.90"), "my.toml:9: offers[0].max_ltv: above liquidation_ltv 0.75"),
-        (("liquidation_ltv = 0.75", "liquidation_ltv = 75"), "my.toml:10: offers[0].liquidation_ltv: expected a fraction"),
+        (
+            ("liquidation_ltv = 0.75", "liquidation_ltv = 75"),
+            "my.toml:10: offers[0].liquidation_ltv: expected a fraction",
+        ),
         (("max_ltv = 0.50\n", ""), "my.toml:2: offers[0]: missing key 'max_ltv'"),
-        (("monthly_fee_usd = 0.0", "monthly_fee_usd = -5"), "my.toml:7: offers[0].monthly_fee_usd: must be zero or more"),
+        (
+            ("monthly_fee_usd = 0.0", "monthly_fee_usd = -5"),
+            "my.toml:7: offers[0].monthly_fee_usd: must be zero or more",
+        ),
         (("origination_fee = 0.0", "origination_fee = 2"), "my.toml:6: offers[0].origination_fee: expected a fraction"),
     ],
 )
@@ -74,7 +82,7 @@ def test_bad_fields_are_named(edit, message):
     [
         ("", "f: no offers"),
         ("[offers]\nname = 1\n", "f:1: no offers"),
-        ('lenders = 1\n', "f:1: unknown top-level key 'lenders'"),
+        ("lenders = 1\n", "f:1: unknown top-level key 'lenders'"),
         ("[[offers]\n", "f:1: not valid TOML"),
         ("offers = [1]\n", "f:1: offers[0]: must be a table"),
         (ISSUE_FORMAT * 2, "f:14: offers[1].name: 'Lender A' appears twice"),

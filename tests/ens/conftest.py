@@ -72,7 +72,9 @@ class EnsWorld:
         label, parent = name.split(".", 1)
         resolver_address = self.resolver.address if resolver else ZERO_ADDRESS
         record = registry.functions.setSubnodeRecord
-        transact(self.w3, record(namehash(parent), Web3.keccak(text=label), self.admin, resolver_address, 0), self.admin)
+        transact(
+            self.w3, record(namehash(parent), Web3.keccak(text=label), self.admin, resolver_address, 0), self.admin
+        )
         if wallet:
             self.set_addr(name, wallet)
 

@@ -8,7 +8,7 @@ team's published artifacts (see conftest.py); the address book points the devnet
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -119,9 +119,15 @@ NO_ADDRESS = "no-address.eth (its resolver has no address for it)"
 @pytest.mark.parametrize(
     ("names", "message"),
     [
-        (["no-resolver.eth"], "ENS name does not resolve on devnet at block {block}: no-resolver.eth (no resolver set)"),
+        (
+            ["no-resolver.eth"],
+            "ENS name does not resolve on devnet at block {block}: no-resolver.eth (no resolver set)",
+        ),
         (["wallet-a.eth", "no-address.eth"], "ENS name does not resolve on devnet at block {block}: " + NO_ADDRESS),
-        (["nobody.eth", "no-address.eth"], "ENS names do not resolve on devnet at block {block}: nobody.eth (no resolver set), " + NO_ADDRESS),
+        (
+            ["nobody.eth", "no-address.eth"],
+            "ENS names do not resolve on devnet at block {block}: nobody.eth (no resolver set), " + NO_ADDRESS,
+        ),
     ],
 )
 def test_a_name_without_an_address_is_a_one_line_error(ens, cli, names, message):
@@ -152,7 +158,7 @@ def test_risk_and_check_take_names(ens, cli):
 def test_backfill_and_history_follow_the_wallet_a_name_has_now(ens, cli, tmp_path):
     book = ("--chain", "devnet", "--address-book", ens.address_book)
     db = ("--db", str(tmp_path / "h.sqlite3"))
-    now = datetime.fromtimestamp(ens.w3.eth.get_block("latest")["timestamp"], timezone.utc).isoformat()
+    now = datetime.fromtimestamp(ens.w3.eth.get_block("latest")["timestamp"], UTC).isoformat()
     code, _, err = cli("backfill", "wallet-a.eth", *book, *db, "--from", now, "--to", now)
     assert code == 0, err
     assert f"wallet-a.eth is {ens.wallets['A']}" in err

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from proxy import FaultProxy  # tests/faults is on sys.path (pytest's rootdir-relative import)
 
 from chainwatch.cli import main
-from proxy import FaultProxy  # tests/faults is on sys.path (pytest's rootdir-relative import)
 
 TIMEOUT = "0.5"  # seconds, so that a hang costs the suite little
 

@@ -18,8 +18,9 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -30,9 +31,7 @@ LAG_BLOCKS = 300
 class FaultProxy:
     """A proxy in a background thread; use as a context manager or call `close()`."""
 
-    def __init__(
-        self, upstream: str, *, port: int = 0, hang_seconds: float = 3.0, retry_after: int = 1
-    ) -> None:
+    def __init__(self, upstream: str, *, port: int = 0, hang_seconds: float = 3.0, retry_after: int = 1) -> None:
         self.upstream = upstream
         self.hang_seconds = hang_seconds
         self.retry_after = retry_after

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from proxy import FAKE_KEY, LAG_BLOCKS
 
 # Faults that pass: one occurrence is retried away on the same endpoint.

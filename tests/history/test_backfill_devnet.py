@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from chainwatch.chains import get_chain
 from chainwatch.devnet import ensure_snapshot, toolchain
-from chainwatch.devnet.anvil import free_port, rpc_url, stop, _wait_ready
+from chainwatch.devnet.anvil import _wait_ready, free_port, rpc_url, stop
 from chainwatch.devnet.controls import advance_time, mine, set_btc_price
 from chainwatch.devnet.node import connect
 from chainwatch.history import HistoryStore
@@ -24,7 +24,7 @@ D = Decimal
 
 
 def when(w3, block="latest") -> datetime:
-    return datetime.fromtimestamp(w3.eth.get_block(block)["timestamp"], tz=timezone.utc)
+    return datetime.fromtimestamp(w3.eth.get_block(block)["timestamp"], tz=UTC)
 
 
 def test_block_at_finds_the_last_block_at_or_before_a_time(chain):

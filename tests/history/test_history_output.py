@@ -2,7 +2,7 @@
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -13,7 +13,7 @@ from chainwatch.history.plot import PlotError, write_plot
 from chainwatch.history.report import HISTORY_COLUMNS, history_csv, history_json
 
 D = Decimal
-T0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
 A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
 
@@ -25,15 +25,26 @@ def rows(count: int = 6) -> list[HistoryRow]:
             collateral = D("0.5") * price
             out.append(
                 HistoryRow(
-                    chain="devnet", block_number=100 + i, timestamp=T0 + timedelta(hours=i), account=A,
-                    protocol=protocol, market=f"0x{protocol}", collateral_usd=collateral, debt_usd=debt,
-                    ltv=debt / collateral, max_ltv=D("0.73"), liquidation_ltv=D("0.78"),
-                    health_factor=collateral * D("0.78") / debt, btc_price_usd=price,
+                    chain="devnet",
+                    block_number=100 + i,
+                    timestamp=T0 + timedelta(hours=i),
+                    account=A,
+                    protocol=protocol,
+                    market=f"0x{protocol}",
+                    collateral_usd=collateral,
+                    debt_usd=debt,
+                    ltv=debt / collateral,
+                    max_ltv=D("0.73"),
+                    liquidation_ltv=D("0.78"),
+                    health_factor=collateral * D("0.78") / debt,
+                    btc_price_usd=price,
                     liquidation_price_btc=debt / (D("0.5") * D("0.78")),
                 )  # fmt: skip
             )
     out.append(
-        HistoryRow("devnet", 200, T0 + timedelta(days=1), A, "spark", "0xspark", D(1), D(0), D(0), None, None, None, None, None)
+        HistoryRow(
+            "devnet", 200, T0 + timedelta(days=1), A, "spark", "0xspark", D(1), D(0), D(0), None, None, None, None, None
+        )
     )
     return out
 
@@ -43,9 +54,17 @@ def test_csv_round_trip_is_exact():
     frame = pd.read_csv(io.StringIO(history_csv(original)), dtype=str, keep_default_na=False)
     assert list(frame.columns) == HISTORY_COLUMNS
     for row, record in zip(original, frame.to_dict("records")):
-        assert datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) == row.timestamp
+        assert datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) == row.timestamp
         assert int(record["block"]) == row.block_number
-        for name in ("ltv", "liquidation_ltv", "health_factor", "btc_price_usd", "liquidation_price_btc", "debt_usd", "collateral_usd"):
+        for name in (
+            "ltv",
+            "liquidation_ltv",
+            "health_factor",
+            "btc_price_usd",
+            "liquidation_price_btc",
+            "debt_usd",
+            "collateral_usd",
+        ):
             value = getattr(row, name)
             assert (D(record[name]) if record[name] else None) == value, name
 

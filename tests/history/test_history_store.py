@@ -2,7 +2,7 @@
 saves, history queries, the alert log, and secrets kept out of what is stored and shown."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,7 @@ from chainwatch.model import Asset, Holding, Position, Snapshot
 from chainwatch.rpc import redact
 
 D = Decimal
-T0 = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 WBTC = Asset("devnet", "0x" + "11" * 20, "WBTC", 8)
@@ -112,16 +112,23 @@ def test_endpoints_are_stored_without_their_keys(db_url):
         with store.engine.connect() as connection:
             (source,) = connection.execute(select(snapshots.c.source)).scalars()
     assert "SECRETKEY" not in source and "x=1" not in source
-    assert source.split() == sorted(redact(u) for u in ["https://eth-mainnet.example.com/v2/SECRETKEY?x=1", "http://127.0.0.1:8545"])
+    assert source.split() == sorted(
+        redact(u) for u in ["https://eth-mainnet.example.com/v2/SECRETKEY?x=1", "http://127.0.0.1:8545"]
+    )
 
 
 def test_a_failing_write_leaves_nothing_behind(db_url):
-    broken = replace(snapshot(accounts=(A, B)), positions=(position(A, 200, T0), replace(position(B, 200, T0), market=None)))
+    broken = replace(
+        snapshot(accounts=(A, B)), positions=(position(A, 200, T0), replace(position(B, 200, T0), market=None))
+    )
     with HistoryStore.open(db_url) as store:
         with pytest.raises(HistoryStoreError):
             store.save_snapshot(broken)
         with store.engine.connect() as connection:
-            counts = [connection.execute(select(func.count()).select_from(t)).scalar() for t in (snapshots, positions, holdings)]
+            counts = [
+                connection.execute(select(func.count()).select_from(t)).scalar()
+                for t in (snapshots, positions, holdings)
+            ]
     assert counts == [0, 0, 0]
 
 

@@ -15,10 +15,10 @@ import pytest
 
 from chainwatch.abi import function
 from chainwatch.chains import get_chain
-from chainwatch.rpc import Call, EndpointPool
-from chainwatch.rpc.codec import decoder, encoder
 from chainwatch.devnet.controls import mine
 from chainwatch.devnet.node import rpc
+from chainwatch.rpc import Call, EndpointPool
+from chainwatch.rpc.codec import decoder, encoder
 from chainwatch.snapshot import read_snapshot
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -36,7 +36,13 @@ def borrowers(chain, request) -> list[str]:
     accounts = [fresh_account(f"{request.node.name}-{i}") for i in range(6)]
     for i, account in enumerate(accounts):
         market = "aave-v3" if i % 2 == 0 else "spark"
-        open_loan(chain, market, account, {"WBTC": D(1) + i, "WETH": D(i)} if i else {"WBTC": D(1)}, {"USDC": D(5000) * (i + 1)})
+        open_loan(
+            chain,
+            market,
+            account,
+            {"WBTC": D(1) + i, "WETH": D(i)} if i else {"WBTC": D(1)},
+            {"USDC": D(5000) * (i + 1)},
+        )
     return accounts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,7 +30,7 @@ def test_retry_after_overrides_the_backoff_unless_too_long():
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after("7") == 7
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ def _position(protocol: str, wbtc_price: Decimal) -> Position:
     wbtc = Asset("ethereum", "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599", "WBTC", 8)
     usdc = Asset("ethereum", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "USDC", 6)
     return Position(
-        protocol, "0xpool", "0xacct", "ethereum", 1, datetime(2026, 1, 1, tzinfo=timezone.utc),
+        protocol, "0xpool", "0xacct", "ethereum", 1, datetime(2026, 1, 1, tzinfo=UTC),
         collateral=(Holding(wbtc, Decimal(1), wbtc_price, Decimal("0.7"), Decimal("0.75")),),
         debt=(Holding(usdc, Decimal(10000), Decimal(1)),),
     )  # fmt: skip
@@ -39,7 +39,11 @@ def test_wbtc_off_its_peg():
 
 
 def test_protocol_oracle_disagreeing_with_chainlink_once_per_market_and_asset():
-    positions = [_position("spark", Decimal(57000)), _position("spark", Decimal(57000)), _position("aave-v3", Decimal(60500))]
+    positions = [
+        _position("spark", Decimal(57000)),
+        _position("spark", Decimal(57000)),
+        _position("aave-v3", Decimal(60500)),
+    ]
     (warning,) = disagreement_warnings(BTC_USD, positions)
     assert warning == "spark prices WBTC at $57,000.00, 5.0% below Chainlink BTC/USD $60,000.00"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -15,10 +15,12 @@ D = Decimal
 WBTC = Asset("devnet", "0x5FbDB2315678afecb367f032d93F642f64180aa3", "WBTC", 8)
 WETH = Asset("devnet", "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", "WETH", 18)
 USDC = Asset("devnet", "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", "USDC", 6)
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def position(wbtc: Decimal, debt: Decimal, weth: Decimal = D(0), btc: Decimal = D(60000), account: str = "0x1") -> Position:
+def position(
+    wbtc: Decimal, debt: Decimal, weth: Decimal = D(0), btc: Decimal = D(60000), account: str = "0x1"
+) -> Position:
     collateral = [Holding(WBTC, wbtc, btc, D("0.73"), D("0.78"))]
     if weth:
         collateral.append(Holding(WETH, weth, D(3000), D("0.80"), D("0.825")))
@@ -61,13 +63,18 @@ def test_bands_sum_to_the_totals(loans):
     # a band holds exactly the positions whose liquidation price lies inside it
     for band in liqmap.bands:
         inside = [
-            p for p in positions
-            if p.health_factor is not None and p.health_factor >= 1 and p.liquidation_price_btc is not None
+            p
+            for p in positions
+            if p.health_factor is not None
+            and p.health_factor >= 1
+            and p.liquidation_price_btc is not None
             and band.price_low <= p.liquidation_price_btc < band.price_high
         ]
         assert band.positions == len(inside)
 
 
 def test_positions_without_the_asset_are_left_out():
-    no_wbtc = Position("aave-v3", "0xpool", "0x9", "devnet", 1, NOW, (Holding(WETH, D(1), D(3000), D("0.8"), D("0.825")),), ())
+    no_wbtc = Position(
+        "aave-v3", "0xpool", "0x9", "devnet", 1, NOW, (Holding(WETH, D(1), D(3000), D("0.8"), D("0.825")),), ()
+    )
     assert liquidation_map([no_wbtc], WBTC.address).total.positions == 0

@@ -19,8 +19,19 @@ def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
         open_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(12000) * (i + 1)})
     plot = tmp_path / "map.png"
     code, out, err = cli(
-        "scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--market", "aave-v3",
-        "--cache-dir", tmp_path / "cache", "--format", "json", "--plot", plot,
+        "scan",
+        "--chain",
+        "devnet",
+        "--rpc",
+        chain.rpc_url,
+        "--market",
+        "aave-v3",
+        "--cache-dir",
+        tmp_path / "cache",
+        "--format",
+        "json",
+        "--plot",
+        plot,
     )
     assert code == 0, err
     data = json.loads(out)
@@ -45,7 +56,9 @@ def test_track_reads_a_wallets_file(chain, cli, tmp_path):
     for account in accounts:
         open_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(1000)})
     wallets = tmp_path / "wallets.txt"
-    wallets.write_text("# borrowers\n" + "\n".join(a.lower() for a in accounts) + "\n\n" + fresh_account("none") + "  # empty\n")
+    wallets.write_text(
+        "# borrowers\n" + "\n".join(a.lower() for a in accounts) + "\n\n" + fresh_account("none") + "  # empty\n"
+    )
     code, out, err = cli("track", "--chain", "devnet", "--rpc", chain.rpc_url, "--wallets", wallets, "--format", "json")
     assert code == 0, err
     assert sorted(p["account"] for p in json.loads(out)["positions"]) == sorted(accounts)

@@ -29,7 +29,12 @@ def test_mainnet_is_built_in_with_aave_and_spark():
     chain = get_chain("ethereum")
     assert chain.chain_id == 1
     assert [m.name for m in chain.markets] == [
-        "aave-v3", "spark", "morpho-blue", "compound-v3-usdc", "compound-v3-usdt", "compound-v3-weth"
+        "aave-v3",
+        "spark",
+        "morpho-blue",
+        "compound-v3-usdc",
+        "compound-v3-usdt",
+        "compound-v3-weth",
     ]
     assert chain.wbtc == "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
     assert all(url.startswith("https://") for url in chain.rpc)
@@ -62,15 +67,48 @@ def test_the_environment_names_the_file(tmp_path, monkeypatch):
         ("[chain.x]\n", 1, "unknown top-level key 'chain'"),
         (LOCALTEST.replace("chain_id = 31337", 'chain_id = "1"'), 3, "chains.localtest.chain_id: expected int"),
         (LOCALTEST.replace('wbtc = "0x2260', 'wbtx = "0x2260'), 6, "chains.localtest: unknown key 'wbtx'"),
-        (LOCALTEST.replace('protocol = "aave-v3"', 'protocol = "aave-v4"'), 9, "chains.localtest.markets[0].protocol: unknown protocol 'aave-v4'"),
-        (LOCALTEST.replace("0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e", "0x2F39d218133AFaB8F2B819B1066c7E434Ad94E9e"), 11, "markets[0].pool_addresses_provider: address checksum mismatch"),
-        (LOCALTEST.replace('pool_addresses_provider = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"', 'pool = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"'), 11, "chains.localtest.markets[0]: unknown key 'pool' for aave-v3"),
-        (LOCALTEST.replace('multicall3 = "0xcA11bde05977b3631167028862bE2a173976CA11"', 'multicall3 = "0x1234"'), 5, "chains.localtest.multicall3: not an Ethereum address"),
+        (
+            LOCALTEST.replace('protocol = "aave-v3"', 'protocol = "aave-v4"'),
+            9,
+            "chains.localtest.markets[0].protocol: unknown protocol 'aave-v4'",
+        ),
+        (
+            LOCALTEST.replace(
+                "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e", "0x2F39d218133AFaB8F2B819B1066c7E434Ad94E9e"
+            ),
+            11,
+            "markets[0].pool_addresses_provider: address checksum mismatch",
+        ),
+        (
+            LOCALTEST.replace(
+                'pool_addresses_provider = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"',
+                'pool = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"',
+            ),
+            11,
+            "chains.localtest.markets[0]: unknown key 'pool' for aave-v3",
+        ),
+        (
+            LOCALTEST.replace('multicall3 = "0xcA11bde05977b3631167028862bE2a173976CA11"', 'multicall3 = "0x1234"'),
+            5,
+            "chains.localtest.multicall3: not an Ethereum address",
+        ),
         (LOCALTEST.replace('rpc = ["http://127.0.0.1:8545"]\n', ""), 2, "chains.localtest: missing key 'rpc'"),
-        (LOCALTEST.replace('rpc = ["http://127.0.0.1:8545"]', 'rpc = [\n  "http://127.0.0.1:8545",\n  8545,\n]'), 4, "chains.localtest.rpc: expected a list of URLs"),
+        (
+            LOCALTEST.replace('rpc = ["http://127.0.0.1:8545"]', 'rpc = [\n  "http://127.0.0.1:8545",\n  8545,\n]'),
+            4,
+            "chains.localtest.rpc: expected a list of URLs",
+        ),
         # The classic TOML slip: a chain key written below [[...markets]] belongs to the market.
-        (LOCALTEST + 'ens_registry = "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e"\n', 12, "chains.localtest.markets[0]: unknown key 'ens_registry' for aave-v3"),
-        (LOCALTEST.replace("[[", 'ens_registry = "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1E"\n[['), 8, "chains.localtest.ens_registry: address checksum mismatch"),
+        (
+            LOCALTEST + 'ens_registry = "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e"\n',
+            12,
+            "chains.localtest.markets[0]: unknown key 'ens_registry' for aave-v3",
+        ),
+        (
+            LOCALTEST.replace("[[", 'ens_registry = "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1E"\n[['),
+            8,
+            "chains.localtest.ens_registry: address checksum mismatch",
+        ),
         ('[chains."my chain"]\nchain_id = true\n', 2, 'chains."my chain".chain_id: expected int'),
     ],
 )
@@ -114,7 +152,8 @@ def test_addresses_without_or_with_a_right_checksum_are_accepted(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C598", "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2c599", "2260", "vitalik"]
+    "text",
+    ["0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C598", "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2c599", "2260", "vitalik"],
 )
 def test_bad_addresses_are_refused(text):
     with pytest.raises(AddressError):
@@ -123,7 +162,7 @@ def test_bad_addresses_are_refused(text):
 
 def test_morpho_market_ids_must_be_32_byte_hex(tmp_path):
     market = '[[chains.ethereum.markets]]\nprotocol = "morpho-blue"\nname = "m"\nmorpho = "0xBBBBBbbBBb9cC5e90e3b3Af64bdAF62C37EEFFCb"\n'
-    for bad in ('[]', '["0x12"]', '"0x' + "ab" * 32 + '"', '["0x' + "ab" * 32 + '", "0x' + "AB" * 32 + '"]'):
+    for bad in ("[]", '["0x12"]', '"0x' + "ab" * 32 + '"', '["0x' + "ab" * 32 + '", "0x' + "AB" * 32 + '"]'):
         book = write(tmp_path, f"{market}market_ids = {bad}\n")
         with pytest.raises(AddressBookError, match="market_ids"):
             get_chain("ethereum", book)

@@ -2,13 +2,13 @@
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from chainwatch.export import snapshot_csv, snapshot_json
 from chainwatch.model import Asset, Holding, Position, Snapshot
 
-WHEN = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 WBTC = Asset("localtest", "0x" + "11" * 20, "WBTC", 8)
 USDC = Asset("localtest", "0x" + "33" * 20, "USDC", 6)
 
@@ -21,8 +21,17 @@ def snapshot(symbol: str = "USDC") -> Snapshot:
         chain="localtest",
         block_number=123,
         timestamp=WHEN,
-        collateral=(Holding(WBTC, Decimal("1.00000000"), Decimal(60000), Decimal("0.73"), Decimal("0.78"), earns_interest=True),),
-        debt=(Holding(Asset("localtest", USDC.address, symbol, 6), Decimal("20000.000000"), Decimal(1), borrow_apr=Decimal("0.0512")),),
+        collateral=(
+            Holding(WBTC, Decimal("1.00000000"), Decimal(60000), Decimal("0.73"), Decimal("0.78"), earns_interest=True),
+        ),
+        debt=(
+            Holding(
+                Asset("localtest", USDC.address, symbol, 6),
+                Decimal("20000.000000"),
+                Decimal(1),
+                borrow_apr=Decimal("0.0512"),
+            ),
+        ),
     )
     return Snapshot("localtest", 31337, 123, WHEN, (loan,))
 
@@ -33,13 +42,31 @@ def test_json_has_the_documented_shape_with_decimal_strings():
     assert data["timestamp"] == "2026-11-23T08:00:00Z"
     (p,) = data["positions"]
     assert set(p) == {
-        "protocol", "market", "account", "collateral", "debt", "collateral_usd", "debt_usd",
-        "ltv", "max_ltv", "liquidation_ltv", "health_factor", "liquidation_price_btc",
-        "headroom_usd", "headroom_fraction",
+        "protocol",
+        "market",
+        "account",
+        "collateral",
+        "debt",
+        "collateral_usd",
+        "debt_usd",
+        "ltv",
+        "max_ltv",
+        "liquidation_ltv",
+        "health_factor",
+        "liquidation_price_btc",
+        "headroom_usd",
+        "headroom_fraction",
     }
     assert p["collateral"] == [
-        {"symbol": "WBTC", "address": WBTC.address, "amount": "1.00000000", "price_usd": "60000",
-         "value_usd": "60000.00000000", "max_ltv": "0.73", "liquidation_threshold": "0.78"}
+        {
+            "symbol": "WBTC",
+            "address": WBTC.address,
+            "amount": "1.00000000",
+            "price_usd": "60000",
+            "value_usd": "60000.00000000",
+            "max_ltv": "0.73",
+            "liquidation_threshold": "0.78",
+        }
     ]
     assert p["debt"][0]["amount"] == "20000.000000"
     assert p["debt"][0]["borrow_apr"] == "0.0512"
@@ -59,7 +86,7 @@ def test_csv_has_one_row_per_position_and_detail_adds_holdings():
 
 
 def test_csv_neutralises_formulas_from_on_chain_symbols():
-    text = snapshot_csv(snapshot(symbol="=HYPERLINK(\"http://x\")"), detail=True)
+    text = snapshot_csv(snapshot(symbol='=HYPERLINK("http://x")'), detail=True)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert rows[0]["debt_assets"] == "'=HYPERLINK(\"http://x\")"
-    assert rows[2]["symbol"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["debt_assets"] == '\'=HYPERLINK("http://x")'
+    assert rows[2]["symbol"] == '\'=HYPERLINK("http://x")'

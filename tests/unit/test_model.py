@@ -1,6 +1,6 @@
 """The shared LTV model on the classic figures every borrower checks by hand."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ def position(collateral=(), debt=()) -> Position:
         account="0x" + "55" * 20,
         chain="test",
         block_number=1,
-        timestamp=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        timestamp=datetime(2026, 1, 1, tzinfo=UTC),
         collateral=tuple(collateral),
         debt=tuple(debt),
     )

@@ -7,7 +7,7 @@ Amounts and prices are drawn as the raw integers contracts return (8-decimal WBT
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -31,7 +31,7 @@ def _loan(btc: int, price: int, bps: int, debt: int, eth: int = 0) -> Position:
     if eth:
         collateral.append(Holding(WETH, from_raw(eth, 18), Decimal(3000), liquidation_threshold=Decimal("0.8")))
     return Position(
-        "aave-v3", "0xpool", "0xacct", "ethereum", 1, datetime(2026, 1, 1, tzinfo=timezone.utc),
+        "aave-v3", "0xpool", "0xacct", "ethereum", 1, datetime(2026, 1, 1, tzinfo=UTC),
         collateral=tuple(collateral), debt=(Holding(USDC, from_raw(debt, 6), Decimal(1)),),
     )  # fmt: skip
 

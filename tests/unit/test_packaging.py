@@ -10,10 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_subpackage_is_listed_for_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "chainwatch").rglob("__init__.py")
-    }
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "chainwatch").rglob("__init__.py")}
     assert found - listed == set()
     assert "chainwatch.abis" in listed
 

@@ -19,9 +19,7 @@ def test_json_for_the_issue_example(cli):
     assert code == 0
     (p,) = json.loads(out)["positions"]
     assert round(Decimal(p["ltv"]), 4) == Decimal("0.6667")
-    assert round(Decimal(p["liquidation_price_btc"]), 2) == Decimal(
-        "53333.33"
-    )  # 20,000 / (0.5 × 0.75)
+    assert round(Decimal(p["liquidation_price_btc"]), 2) == Decimal("53333.33")  # 20,000 / (0.5 × 0.75)
     assert Decimal(p["max_loan_for_drop"]["max_loan"]) == 15750  # 0.5 × 42,000 × 0.75
     assert Decimal(p["what_if"]["repay"]) == 11000
     assert [s["change"] for s in p["price_scenarios"]] == [

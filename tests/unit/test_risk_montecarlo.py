@@ -51,28 +51,20 @@ CASES = {
 def test_monte_carlo_agrees_with_the_closed_form(problem):
     estimate = monte_carlo_probability(problem, paths=100_000, seed=7)
     assert estimate.paths == 100_000
-    assert (
-        abs(estimate.probability - closed_form_probability(problem)) < 4 * estimate.standard_error
-    )
+    assert abs(estimate.probability - closed_form_probability(problem)) < 4 * estimate.standard_error
 
 
 def test_the_bridge_makes_even_one_step_per_year_watch_continuously():
     # Checking only at the end of the year would miss every path that dipped and came back.
     problem = CASES["a year, no drift"]
     estimate = monte_carlo_probability(problem, paths=100_000, steps_per_year=1, seed=3)
-    assert (
-        abs(estimate.probability - closed_form_probability(problem)) < 4 * estimate.standard_error
-    )
+    assert abs(estimate.probability - closed_form_probability(problem)) < 4 * estimate.standard_error
 
 
 def test_seeded_runs_repeat_and_seeds_differ():
     problem = CASES["14 days, no drift (the outlook)"]
-    assert monte_carlo_probability(problem, 20_000, seed=1) == monte_carlo_probability(
-        problem, 20_000, seed=1
-    )
-    assert monte_carlo_probability(problem, 20_000, seed=1) != monte_carlo_probability(
-        problem, 20_000, seed=2
-    )
+    assert monte_carlo_probability(problem, 20_000, seed=1) == monte_carlo_probability(problem, 20_000, seed=1)
+    assert monte_carlo_probability(problem, 20_000, seed=1) != monte_carlo_probability(problem, 20_000, seed=2)
 
 
 def test_a_price_already_past_the_barrier_is_certain():

@@ -14,9 +14,7 @@ SETTINGS = RiskSettings(volatility=D("0.55"), volatility_source="--volatility", 
 
 
 def test_position_figures_under_the_documented_keys():
-    data = report_json(
-        build_report([CLASSIC], RiskSettings(**{**SETTINGS.__dict__, "target_ltv": D("0.3")}))
-    )
+    data = report_json(build_report([CLASSIC], RiskSettings(**{**SETTINGS.__dict__, "target_ltv": D("0.3")})))
     (p,) = data["positions"]
     assert {
         "ltv", "liquidation_price_btc", "margin_of_safety_usd", "margin_of_safety_pct",

@@ -1,6 +1,6 @@
 """Margin of safety, what-if to a target LTV, and the largest loan that survives a fall."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,7 +24,7 @@ def btc_borrowed() -> Position:
     wbtc = Asset("test", "0x" + "11" * 20, "WBTC", 8)
     return Position(
         protocol="test", market="m", account="a", chain="test", block_number=1,
-        timestamp=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        timestamp=datetime(2026, 1, 1, tzinfo=UTC),
         collateral=(Holding(usdc, D(100000), D(1), D("0.75"), liquidation_threshold=D("0.8")),),
         debt=(Holding(wbtc, D(1), D(60000), borrow_apr=D("0.01")),),
     )  # fmt: skip

@@ -1,7 +1,7 @@
 """Volatility from a Chainlink feed's rounds: the estimator, and the walk back through
 `getRoundData` against a stand-in reader that answers like a pinned `BlockReader`."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -72,7 +72,7 @@ class FeedReader:
 
     def __init__(self, count: int, now: int, gap: int | None = None) -> None:
         self.count, self.now, self.gap = count, now, gap
-        self.block = Block(100, datetime.fromtimestamp(now, tz=timezone.utc))
+        self.block = Block(100, datetime.fromtimestamp(now, tz=UTC))
         self.batches: list[int] = []
 
     def answer(self, round_id: int) -> tuple[int, int, int, int, int] | None:

@@ -69,7 +69,9 @@ def test_a_restarted_watch_does_not_repeat_its_warnings(chain, tmp_path):
     db = str(tmp_path / "h.sqlite3")
     for expected in ([(AlertKind.warning, 2)], []):
         with HistoryStore.open(db) as store:
-            watch = Watch(devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc=[chain.rpc_url])
+            watch = Watch(
+                devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc=[chain.rpc_url]
+            )
             assert [(s.alert.kind, s.alert.level) for s in watch.tick().alerts] == expected
 
 
