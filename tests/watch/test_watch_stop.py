@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pty
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -29,10 +30,19 @@ def start_watch(chain, db, stderr) -> subprocess.Popen:
 
 
 def read_until(fd: int, pattern: str, limit_s: float = 60) -> str:
-    """Output of `fd` up to the first match of `pattern` (the limit is a safety net only)."""
+    """Output of `fd` up to the first match of `pattern`, or up to `limit_s` of silence or waiting.
+
+    The wait is bounded by `select`, so a process that stops writing fails the test with what it
+    printed instead of blocking the suite."""
     seen, deadline = b"", time.monotonic() + limit_s
     while not re.search(pattern, seen.decode(errors="replace")):
-        assert time.monotonic() < deadline, seen.decode(errors="replace")[-2000:]
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, (
+            f"no {pattern!r} within {limit_s}s; output ends:\n" + seen.decode(errors="replace")[-2000:]
+        )
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            continue
         try:
             chunk = os.read(fd, 4096)
         except OSError:  # the pty closes when the process exits
