@@ -13,4 +13,8 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl 
         echo "test.sh: PostgreSQL server not installed; its storage tests will be skipped" >&2
     fi
 fi
+# Style and types first: a lint or type error fails the run before the slower suite starts.
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

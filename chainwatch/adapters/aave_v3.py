@@ -307,14 +307,14 @@ def _set_bits(word: int) -> list[int]:
 
 
 def _collateral_holding(reserve: Reserve, raw: int, emode: EMode | None) -> Holding:
-    in_emode = emode is not None and reserve.reserve_id in emode.covers
+    category = emode if emode is not None and reserve.reserve_id in emode.covers else None
     return Holding(
         asset=reserve.asset,
         amount=from_raw(raw, reserve.asset.decimals),
         price_usd=reserve.price_usd,
         # Collateral that lends nothing (LTV 0) still counts towards the health factor.
-        max_ltv=_emode_ltv(emode, reserve.reserve_id) if in_emode else reserve.max_ltv,
-        liquidation_threshold=emode.liquidation_threshold if in_emode else reserve.liquidation_threshold,
+        max_ltv=_emode_ltv(category, reserve.reserve_id) if category is not None else reserve.max_ltv,
+        liquidation_threshold=category.liquidation_threshold if category is not None else reserve.liquidation_threshold,
         earns_interest=True,
     )
 

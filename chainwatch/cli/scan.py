@@ -8,7 +8,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
@@ -51,7 +51,7 @@ def scan(
     """Discover every account with WBTC collateral and map what a BTC fall liquidates."""
     the_chain = get_chain(chain, address_book)
     with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bars:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def scanned(name: str, last: int, head: int) -> None:
             if name not in tasks:

@@ -324,7 +324,9 @@ def history(
     if is_name(account):
         (account,) = _wallets([account], get_chain(chain or "ethereum", address_book), rpc)
     with HistoryStore.open(db) as store:
-        rows = store.history(account, chain=chain, since=since and parse_time(since), until=until and parse_time(until))
+        rows = store.history(
+            account, chain=chain, since=parse_time(since) if since else None, until=parse_time(until) if until else None
+        )
     if plot:
         write_plot(rows, plot)
         stderr.print(f"wrote {plot}")

@@ -93,7 +93,7 @@ def _parse_offer(file: TomlFile, path: KeyPath, table: Any) -> Offer:
     for key in _REQUIRED:
         if key not in table:
             raise OffersFileError(f"{file.at(path)}: missing key {key!r}")
-    values = {k: Decimal(v) if k in _NUMBER_KEYS else v for k, v in table.items()}
+    values: dict[str, Any] = {k: Decimal(v) if k in _NUMBER_KEYS else v for k, v in table.items()}
     offer = Offer(**values)
     _check(lambda key: file.at(path + (key,)), offer)
     return offer

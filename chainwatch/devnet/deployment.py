@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -59,7 +60,7 @@ class Deployment:
     markets: dict[str, AaveMarket]  # Aave v3 market name (v3.0 and v3.6) -> addresses
     morpho_blue: MorphoMarket
     comet: str  # the Comet STAND-IN (USDC base; WBTC and WETH collateral)
-    demo_wallets: dict[str, str]  # label (A..G) -> account
+    demo_wallets: Mapping[str, str]  # label (A..G) -> account
     snapshot_block: int
     snapshot_timestamp: int
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -43,7 +44,7 @@ def ensure_sender(w3: Web3, account: str) -> str:
     return account
 
 
-def _confirmed(w3: Web3, tx_hash: bytes, what: str) -> TxReceipt:
+def _confirmed(w3: Web3, tx_hash: HexBytes, what: str) -> TxReceipt:
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
     if receipt["status"] != 1:
         raise DevnetError(f"{what} reverted in block {receipt['blockNumber']}")
@@ -60,7 +61,10 @@ def deploy(w3: Web3, sender: str, abi: list[dict[str, Any]], bytecode: str, *arg
     """Deploy a contract from `sender`; returns its checksum address."""
     factory = w3.eth.contract(abi=abi, bytecode=bytecode)
     receipt = _confirmed(w3, factory.constructor(*args).transact({"from": sender}), "deployment")
-    return Web3.to_checksum_address(receipt["contractAddress"])
+    address = receipt["contractAddress"]
+    if address is None:
+        raise DevnetError(f"deployment in block {receipt['blockNumber']} created no contract")
+    return Web3.to_checksum_address(address)
 
 
 @cache

@@ -46,7 +46,7 @@ def figure(rows: Sequence[HistoryRow]) -> Figure:
     accounts = sorted({row.account for row in rows})
     fig.suptitle(f"{', '.join(short_address(a) for a in accounts)} · LTV history", x=0.01, ha="left")
     for (protocol, _market), points in series.items():
-        times = [p.timestamp for p in points]
+        times = mdates.date2num([p.timestamp for p in points])
         line = ltv_axis.plot(times, [_float(p.ltv) for p in points], label=f"{protocol} LTV", linewidth=1.8)
         ltv_axis.plot(
             times,
@@ -64,7 +64,11 @@ def figure(rows: Sequence[HistoryRow]) -> Figure:
     priced = sorted({(r.timestamp, r.btc_price_usd) for r in rows if r.btc_price_usd is not None})
     if priced:
         price_axis.plot(
-            [t for t, _ in priced], [float(p) for _, p in priced], color="grey", alpha=0.6, label="BTC price"
+            mdates.date2num([t for t, _ in priced]),
+            [float(p) for _, p in priced],
+            color="grey",
+            alpha=0.6,
+            label="BTC price",
         )
     price_axis.set_ylabel("BTC price (USD)")
     handles = ltv_axis.get_legend_handles_labels()
@@ -78,6 +82,7 @@ def figure(rows: Sequence[HistoryRow]) -> Figure:
         fontsize="small",
         frameon=False,
     )  # below the chart, where it hides no line
+    ltv_axis.xaxis_date()  # the x values are matplotlib date numbers
     ltv_axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ltv_axis.xaxis.get_major_locator()))
     fig.tight_layout()
     return fig

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, select
+from sqlalchemy import Connection, CursorResult, Engine, and_, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
@@ -37,6 +37,14 @@ from chainwatch.model import Asset, Holding, Position, Snapshot
 from chainwatch.rpc import redact
 
 DB_ENV = "CHAINWATCH_DB"
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key the database gave the row just inserted."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise HistoryStoreError("the database returned no id for an inserted row")
+    return int(key[0])
 
 
 class HistoryStoreError(ChainwatchError):
@@ -365,7 +373,7 @@ class HistoryStore:
                 source=" ".join(sorted({redact(url) for url in endpoints})),
             )
         )
-        return int(result.inserted_primary_key[0])
+        return _inserted_id(result)
 
     def _insert_position(self, connection: Connection, snapshot_id: int, position: Position) -> None:
         result = connection.execute(
@@ -384,7 +392,7 @@ class HistoryStore:
                 liquidation_price_btc=position.liquidation_price_btc,
             )
         )
-        position_id = int(result.inserted_primary_key[0])
+        position_id = _inserted_id(result)
         rows = [
             {
                 "position_id": position_id,

@@ -102,8 +102,8 @@ def encoder(fn: AbiFunction) -> Encoder:
 @cache
 def decoder(fn: AbiFunction) -> Decoder:
     """Decoded outputs of `fn`, as `AbiFunction.decode_result` gives them (addresses checksummed)."""
-    parsed = [_static(t) for t in fn.output_types]
-    if all(p is not None for p in parsed):
+    parsed = [p for p in (_static(t) for t in fn.output_types) if p is not None]
+    if len(parsed) == len(fn.output_types):
         size = sum(_words(p) for p in parsed)
 
         def fast(data: bytes) -> tuple[Any, ...]:

@@ -153,10 +153,10 @@ class EndpointPool:
             self.heads[endpoint] = head
         best = max(self.heads.values(), default=0)
         for endpoint in self.endpoints:
-            head = self.heads.get(endpoint)
-            if head is not None and best - head > self.settings.max_lag:
+            known = self.heads.get(endpoint)
+            if known is not None and best - known > self.settings.max_lag:
                 del self.heads[endpoint]
-                self._set_aside(endpoint, f"{endpoint.label} head {head} lags {best} by {best - head} blocks")
+                self._set_aside(endpoint, f"{endpoint.label} head {known} lags {best} by {best - known} blocks")
         usable = [e for e in self.endpoints if e not in self.set_aside]
         if not usable:
             reasons = "; ".join(self.set_aside.values())

@@ -124,7 +124,7 @@ def _accounts(answer: Any, topic: int) -> set[str]:
     """Account addresses from a getLogs answer; ValueError on anything but a list of logs."""
     if not isinstance(answer, list):
         raise ValueError("eth_getLogs answer is not a list")
-    found = set()
+    found: set[str] = set()
     for log in answer:
         topics = log["topics"]
         if log.get("removed"):
