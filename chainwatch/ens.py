@@ -18,7 +18,7 @@ from eth_utils import is_hex_address, keccak
 
 from chainwatch.abi import function
 from chainwatch.addresses import AddressError, parse_address
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
 from chainwatch.rpc import BlockReader, Call
 

@@ -12,8 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
 ZERO = Decimal(0)
+
+DAYS_PER_YEAR = 365  # Aave, Compound v3 and Morpho Blue all count a 365-day year
+SECONDS_PER_DAY = 86_400
+SECONDS_PER_YEAR = DAYS_PER_YEAR * SECONDS_PER_DAY
+
+
+class Compounding(str, Enum):
+    """How a loan's interest compounds: CeFi term sheets quote simple or daily, Aave and Compound
+    v3 compound every second, Morpho Blue continuously (the adapter says which)."""
+
+    SIMPLE = "simple"
+    DAILY = "daily"
+    PER_SECOND = "per-second"
+    CONTINUOUS = "continuous"
 
 
 def from_raw(raw: int, decimals: int) -> Decimal:

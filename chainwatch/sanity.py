@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chainwatch.abi import function
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.model import Position, from_raw
 from chainwatch.rpc import BlockReader, Call
 

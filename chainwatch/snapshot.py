@@ -7,39 +7,27 @@ adapter read its positions.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import partial
 
 from chainwatch.adapters import adapter_class
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Snapshot
 from chainwatch.rpc import BlockReader, EndpointPool
+from chainwatch.rpc.urls import rpc_urls
 from chainwatch.sanity import snapshot_warnings
-
-RPC_ENV_VARS = ("CHAINWATCH_RPC_URL", "ETH_RPC_URL")
 
 
 class UnknownProtocolError(ChainwatchError):
     """A `--protocol` filter that names no market of the chain."""
 
 
-def rpc_urls(chain: Chain, given: Sequence[str] = ()) -> list[str]:
-    """Endpoints in priority order: given URLs, then the environment, then the address book."""
-    if given:
-        return list(given)
-    for var in RPC_ENV_VARS:
-        if os.environ.get(var):
-            return [url.strip() for url in os.environ[var].split(",") if url.strip()]
-    return list(chain.rpc)
-
-
 def open_reader(chain: Chain, rpc: Sequence[str] = (), block: int | None = None) -> BlockReader:
     """Reads of `chain` pinned to `block` (default: the latest block its endpoints agree on)."""
     pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
-    return pool.reader(block, multicall3=chain.multicall3)
+    return BlockReader.at(pool, block, multicall3=chain.multicall3)
 
 
 def resolve_wallets(

@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from chainwatch.alerts import Alert, AlertTracker, Message, Notifier, Thresholds, compose
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.history.store import HistoryStore
 from chainwatch.model import Snapshot
 from chainwatch.rpc import RpcError
-from chainwatch.snapshot import read_snapshot, rpc_urls
+from chainwatch.rpc.urls import rpc_urls
+from chainwatch.snapshot import read_snapshot
 
 
 @dataclass(frozen=True)

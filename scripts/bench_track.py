@@ -44,7 +44,8 @@ from bench_wallets import Market, populate, wallet  # noqa: E402
 from proxy import FaultProxy  # noqa: E402  (with no fault scheduled it only forwards and counts)
 
 from chainwatch.abi import function, load_abi  # noqa: E402
-from chainwatch.chains import Chain, get_chain  # noqa: E402
+from chainwatch.chain import Chain  # noqa: E402
+from chainwatch.chains import get_chain  # noqa: E402
 from chainwatch.devnet import start, toolchain  # noqa: E402
 from chainwatch.snapshot import read_snapshot  # noqa: E402
 

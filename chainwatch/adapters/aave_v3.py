@@ -18,8 +18,7 @@ from chainwatch.abi import function
 from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
 from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError
-from chainwatch.model import Asset, Holding, Position, from_raw
-from chainwatch.risk.interest import Compounding
+from chainwatch.model import Asset, Compounding, Holding, Position, from_raw
 from chainwatch.rpc import BlockReader, Call
 
 RAY_DECIMALS = 27

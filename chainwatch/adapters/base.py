@@ -15,9 +15,8 @@ from typing import Any, ClassVar
 
 from eth_utils import keccak
 
-from chainwatch.chains import Chain, MarketConfig
-from chainwatch.model import Asset, Holding, Position
-from chainwatch.risk.interest import Compounding
+from chainwatch.chain import Chain, MarketConfig
+from chainwatch.model import Asset, Compounding, Holding, Position
 from chainwatch.rpc import BlockReader
 
 

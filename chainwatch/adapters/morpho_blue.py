@@ -22,8 +22,7 @@ from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, event_top
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting, parse_bytes32_list_setting
 from chainwatch.errors import ChainwatchError
-from chainwatch.model import Asset, Holding, Position, from_raw
-from chainwatch.risk.interest import SECONDS_PER_YEAR, Compounding
+from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, Position, from_raw
 from chainwatch.rpc import BlockReader, Call
 
 WAD = 10**18

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from chainwatch.abi import function
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import from_raw
 from chainwatch.rpc import Call

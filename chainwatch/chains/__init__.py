@@ -10,8 +10,6 @@ place for a private RPC endpoint), then the file given by `--address-book FILE` 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -19,7 +17,9 @@ from typing import Any
 
 import platformdirs
 
+from chainwatch.adapters import adapter_class
 from chainwatch.addresses import AddressError, parse_address
+from chainwatch.chain import Chain, MarketConfig
 from chainwatch.errors import ChainwatchError
 from chainwatch.tomlkeys import KeyPath, TomlFile, parse_toml
 
@@ -44,30 +44,6 @@ _REQUIRED_CHAIN_KEYS = ("chain_id", "rpc", "multicall3", "wbtc")
 
 class AddressBookError(ChainwatchError):
     """A malformed address book; the message names the file, the line and the key."""
-
-
-@dataclass(frozen=True)
-class MarketConfig:
-    """One lending market: its adapter family, its label, and the adapter's own settings."""
-
-    protocol: str
-    name: str
-    settings: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Chain:
-    name: str
-    chain_id: int
-    rpc: tuple[str, ...]
-    multicall3: str
-    wbtc: str
-    markets: tuple[MarketConfig, ...]
-    btc_usd_feed: str | None = None
-    eth_usd_feed: str | None = None
-    wbtc_btc_feed: str | None = None
-    # The ENS registry, where names such as `vitalik.eth` are looked up; None: no ENS here.
-    ens_registry: str | None = None
 
 
 def _builtin_files() -> list[TomlFile]:
@@ -163,8 +139,6 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
 
 
 def _parse_market(file: TomlFile, path: KeyPath, table: Any) -> MarketConfig:
-    from chainwatch.adapters import adapter_class  # the adapters define their own keys
-
     if not isinstance(table, dict):
         raise AddressBookError(f"{file.at(path)}: must be a table")
     for key in _MARKET_KEYS:

@@ -25,9 +25,8 @@ from chainwatch.cli.app import (
     stdout,
 )
 from chainwatch.ens import parse_account
-from chainwatch.model import Position
+from chainwatch.model import Compounding, Position
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.risk.interest import Compounding
 from chainwatch.risk.manual import manual_position
 from chainwatch.risk.plot import plot_ltv_curves
 from chainwatch.risk.report import RiskSettings, build_report, report_json

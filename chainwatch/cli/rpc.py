@@ -23,7 +23,7 @@ from chainwatch.cli.app import (
 )
 from chainwatch.rpc import RpcError, RpcSettings
 from chainwatch.rpc.probe import GAS_ASK, EndpointReport, check_endpoints
-from chainwatch.snapshot import rpc_urls
+from chainwatch.rpc.urls import rpc_urls
 
 rpc_app = typer.Typer(help="Inspect RPC endpoints.", no_args_is_help=True)
 app.add_typer(rpc_app, name="rpc")

@@ -21,7 +21,8 @@ from rich.table import Table
 
 from chainwatch.alerts import Alert, AlertKind, Notifier, Thresholds, compose
 from chainwatch.alerts.thresholds import DEFAULT_HYSTERESIS
-from chainwatch.chains import Chain, get_chain
+from chainwatch.chain import Chain
+from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
     AddressBookOption,
     BlockOption,
@@ -46,7 +47,8 @@ from chainwatch.history.report import history_csv, history_json, history_table
 from chainwatch.model import Snapshot
 from chainwatch.render import health, money, percent, positions_table, short_address
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.snapshot import read_snapshot, resolve_wallets, rpc_urls
+from chainwatch.rpc.urls import rpc_urls
+from chainwatch.snapshot import read_snapshot, resolve_wallets
 from chainwatch.watch import Reading, Watch
 
 EXIT_PAST_THRESHOLD = 3

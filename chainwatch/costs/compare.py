@@ -14,7 +14,7 @@ from typing import Any
 from chainwatch.costs.options import CEFI, DEFI, ZERO, CostOption
 from chainwatch.errors import ChainwatchError
 from chainwatch.export import decimal_text
-from chainwatch.risk.interest import DAYS_PER_YEAR
+from chainwatch.model import DAYS_PER_YEAR
 
 
 class CompareInputError(ChainwatchError):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from chainwatch.model import DAYS_PER_YEAR, Compounding
 from chainwatch.risk.errors import RiskInputError, require_non_negative
-from chainwatch.risk.interest import DAYS_PER_YEAR, Compounding, growth_factor
+from chainwatch.risk.interest import growth_factor
 
 MONTHLY = "monthly"
 MONTHS_PER_YEAR = 12

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from chainwatch.adapters import adapter_class
 from chainwatch.adapters.base import MarketRate
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.costs.gas import GasPrice, read_feed_price, read_gas_price
 from chainwatch.errors import ChainwatchError
-from chainwatch.rpc import Block, EndpointPool
-from chainwatch.snapshot import rpc_urls
+from chainwatch.rpc import Block, BlockReader, EndpointPool
+from chainwatch.rpc.urls import rpc_urls
 
 
 class MarketTermsError(ChainwatchError):
@@ -81,7 +81,7 @@ def read_chain_terms(
     """Markets that lend `loan_symbol` against the chain's WBTC, with the BTC/USD feed and,
     when `price_gas`, ETH/USD and the gas price unless given (then they are not read)."""
     pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
-    reader = pool.reader(block, multicall3=chain.multicall3)
+    reader = BlockReader.at(pool, block, multicall3=chain.multicall3)
     markets, skipped = [], []
     for config in chain.markets:
         adapter = adapter_class(config.protocol)(chain, config)

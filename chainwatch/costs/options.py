@@ -19,7 +19,7 @@ from chainwatch.costs.interest import MONTHS_PER_YEAR, loan_growth
 from chainwatch.costs.lifecycle import GasUnits, gas_units_for
 from chainwatch.costs.markets import ChainTerms, DefiMarket
 from chainwatch.costs.offers import Offer
-from chainwatch.risk.interest import DAYS_PER_YEAR
+from chainwatch.model import DAYS_PER_YEAR
 
 ZERO = Decimal(0)
 CEFI = "cefi"

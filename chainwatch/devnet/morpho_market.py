@@ -20,9 +20,9 @@ from web3 import Web3
 from chainwatch.devnet.actions import token_decimals
 from chainwatch.devnet.deployment import MorphoMarket
 from chainwatch.devnet.node import contract, deploy, transact
+from chainwatch.model import SECONDS_PER_YEAR
 
 WAD = 10**18
-SECONDS_PER_YEAR = 365 * 86_400
 LLTV = Decimal("0.86")  # mainnet's USDC/WBTC market (protocols.md §1.5)
 BORROW_APR = Decimal("0.05")  # the stand-in IRM's flat rate, as a yearly fraction
 

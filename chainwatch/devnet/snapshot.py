@@ -88,3 +88,8 @@ def ensure_snapshot(update_address_book: bool = False) -> Snapshot:
         addressbook.ADDRESS_BOOK.write_text(addressbook.render(snapshot.deployment))
     addressbook.verify(snapshot.deployment)
     return snapshot
+
+
+if __name__ == "__main__":  # rebuild the snapshot and rewrite devnet.toml from the deployment
+    ensure_snapshot(update_address_book=True)
+    print(f"wrote {addressbook.ADDRESS_BOOK}")

@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
 from chainwatch.history.store import HistoryStore
 from chainwatch.rpc import Block, EndpointPool, RpcError
-from chainwatch.snapshot import read_snapshot, rpc_urls
+from chainwatch.rpc.urls import rpc_urls
+from chainwatch.snapshot import read_snapshot
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # How nodes without the state of old blocks say so (geth, erigon, nethermind, reth, anvil, providers).

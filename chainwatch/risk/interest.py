@@ -9,21 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from enum import Enum
 
-from chainwatch.model import Position
+from chainwatch.model import DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_YEAR, Compounding, Position
 from chainwatch.risk.errors import RiskInputError, require_non_negative
-
-DAYS_PER_YEAR = 365  # Aave, Compound v3 and Morpho Blue all count a 365-day year
-SECONDS_PER_DAY = 86_400
-SECONDS_PER_YEAR = DAYS_PER_YEAR * SECONDS_PER_DAY
-
-
-class Compounding(str, Enum):
-    SIMPLE = "simple"
-    DAILY = "daily"
-    PER_SECOND = "per-second"
-    CONTINUOUS = "continuous"
 
 
 def growth_factor(apr: Decimal, days: int, compounding: Compounding) -> Decimal:

@@ -13,9 +13,9 @@ from enum import Enum
 from typing import Any
 
 from chainwatch.export import decimal_text
-from chainwatch.model import Position
+from chainwatch.model import DAYS_PER_YEAR, Compounding, Position
 from chainwatch.risk.errors import RiskInputError, require_fraction, require_positive
-from chainwatch.risk.interest import DAYS_PER_YEAR, Compounding, accrue
+from chainwatch.risk.interest import accrue
 from chainwatch.risk.montecarlo import (
     BarrierProblem,
     closed_form_probability,

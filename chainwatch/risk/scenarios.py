@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
-from chainwatch.model import Position
+from chainwatch.model import Compounding, Position
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.hypothetical import at_btc_change
-from chainwatch.risk.interest import Compounding, accrue, accrued_interest
+from chainwatch.risk.interest import accrue, accrued_interest
 
 DEFAULT_CHANGES = tuple(Decimal(c) for c in ("-0.15", "-0.30", "-0.50", "0.15", "0.30"))
 DEFAULT_DAYS = (30, 90, 180)

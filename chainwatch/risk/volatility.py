@@ -16,11 +16,11 @@ from decimal import Decimal
 from itertools import pairwise
 
 from chainwatch.abi import function
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
+from chainwatch.model import SECONDS_PER_DAY, SECONDS_PER_YEAR
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.risk.interest import SECONDS_PER_DAY, SECONDS_PER_YEAR
 from chainwatch.rpc import BlockReader, Call, EndpointPool, RpcError
-from chainwatch.snapshot import rpc_urls
+from chainwatch.rpc.urls import rpc_urls
 
 # A feed's round id is (phase id << 64) | round within the phase; rounds count up from 1.
 PHASE_BITS = 64
@@ -92,6 +92,6 @@ def chain_btc_volatility(chain: Chain, rpc: Sequence[str], block: int | None, da
         raise RiskInputError(f"{chain.name} has no btc_usd_feed in its address book; give --volatility")
     pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
     try:
-        return feed_volatility(pool.reader(block, multicall3=chain.multicall3), chain.btc_usd_feed, days)
+        return feed_volatility(BlockReader.at(pool, block, multicall3=chain.multicall3), chain.btc_usd_feed, days)
     except RpcError as exc:
         raise RpcError(f"{exc} (give --volatility to skip reading the BTC/USD feed)") from None

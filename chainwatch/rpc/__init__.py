@@ -6,9 +6,10 @@ all have. A `BlockReader` reads contracts at that one block through Multicall3. 
 an endpoint may be named anywhere a user or a file could see it.
 """
 
+from chainwatch.rpc.block import Block
 from chainwatch.rpc.errors import ChainMismatchError, EndpointError, RpcError
 from chainwatch.rpc.pool import EndpointPool, RpcSettings
-from chainwatch.rpc.reader import MULTICALL3, Block, BlockReader, Call
+from chainwatch.rpc.reader import MULTICALL3, BlockReader, Call
 from chainwatch.rpc.redact import redact, scrub
 from chainwatch.rpc.retry import RetryPolicy
 

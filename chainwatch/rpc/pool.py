@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from chainwatch.rpc.block import Block
 from chainwatch.rpc.endpoint import Endpoint, Request
 from chainwatch.rpc.errors import ChainMismatchError, EndpointError, RpcError
-from chainwatch.rpc.reader import MULTICALL3, Block, BlockReader
 from chainwatch.rpc.redact import scrub
 from chainwatch.rpc.retry import RetryPolicy
 
@@ -193,10 +193,6 @@ class EndpointPool:
         if block.number != target:
             raise RpcError(f"asked for block {target}, the node answered block {block.number}")
         return block
-
-    def reader(self, number: int | None = None, multicall3: str = MULTICALL3) -> BlockReader:
-        """A reader pinned to block `number` (the pinned head when None)."""
-        return BlockReader(self, self.block(number), multicall3)
 
 
 def hex_int(result: Any) -> int:

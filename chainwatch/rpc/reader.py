@@ -26,10 +26,10 @@ import threading
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chainwatch.abi import AbiFunction, function
+from chainwatch.rpc.block import Block
 from chainwatch.rpc.codec import address_word, decode_aggregate3, decoder, encode_aggregate3, encoder
 from chainwatch.rpc.errors import RpcError, says_out_of_gas
 
@@ -74,17 +74,16 @@ class Call:
         return encoder(self.fn)(self.args)
 
 
-@dataclass(frozen=True)
-class Block:
-    number: int
-    timestamp: datetime
-
-
 Result = tuple[Any, ...] | None
 
 
 class BlockReader:
     """Contract reads at one pinned block, batched through Multicall3."""
+
+    @classmethod
+    def at(cls, pool: EndpointPool, number: int | None = None, multicall3: str = MULTICALL3) -> BlockReader:
+        """A reader pinned to block `number` (the pool's pinned head when None)."""
+        return cls(pool, pool.block(number), multicall3)
 
     def __init__(self, pool: EndpointPool, block: Block, multicall3: str) -> None:
         self.pool = pool

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from chainwatch.adapters import Adapter, adapter_class
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Position
 from chainwatch.rpc import Block, BlockReader

@@ -16,7 +16,7 @@ from chainwatch.chains import get_chain
 from chainwatch.devnet import actions, controls
 from chainwatch.devnet.node import contract
 from chainwatch.model import Position
-from chainwatch.rpc import Call, EndpointPool
+from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.snapshot import read_snapshot
 
 from .invariants import PositionInvariants
@@ -48,7 +48,7 @@ def read(chain, account: str, market: str, block: int | None = None) -> Position
 
 def pool_account_data(chain, market: str, account: str, block: int) -> tuple[int, ...]:
     pool = chain.deployment.markets[market].pool
-    reader = EndpointPool([chain.rpc_url]).reader(block)
+    reader = BlockReader.at(EndpointPool([chain.rpc_url]), block)
     (row,) = reader.read([Call(pool, function("AavePool", "getUserAccountData"), (account,))])
     return row
 

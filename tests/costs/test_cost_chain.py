@@ -15,7 +15,7 @@ from chainwatch.costs.gas import read_gas_price
 from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, load_gas_units
 from chainwatch.costs.measure import MEASURERS, measure_aave_v3
 from chainwatch.devnet.node import contract, rpc
-from chainwatch.rpc import EndpointPool
+from chainwatch.rpc import BlockReader, EndpointPool
 
 pytestmark = pytest.mark.chain
 
@@ -28,7 +28,7 @@ TOLERANCE = D("0.02")  # re-measured gas within 2% of the shipped figures
 def market_rates(chain, market: str):
     book = get_chain("devnet")
     (config,) = [m for m in book.markets if m.name == market]
-    reader = EndpointPool([chain.rpc_url]).reader()
+    reader = BlockReader.at(EndpointPool([chain.rpc_url]))
     return {r.asset.symbol: r for r in AaveV3Adapter(book, config).market_rates(reader)}
 
 

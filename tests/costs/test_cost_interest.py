@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.costs.interest import COMPOUNDINGS, loan_growth
+from chainwatch.model import Compounding
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.risk.interest import Compounding, growth_factor
+from chainwatch.risk.interest import growth_factor
 
 
 def test_monthly_whole_months_compound():

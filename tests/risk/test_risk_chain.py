@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from chainwatch.chains import get_chain
 from chainwatch.risk.volatility import chain_btc_volatility, read_feed_rounds
-from chainwatch.rpc import EndpointPool
+from chainwatch.rpc import BlockReader, EndpointPool
 
 D = Decimal
 
@@ -45,7 +45,7 @@ def test_volatility_of_the_seeded_btc_history_is_about_fifty_percent(devnet):
 
 
 def test_round_history_is_read_in_batches_back_to_the_window(devnet):
-    reader = EndpointPool([devnet.rpc_url]).reader()
+    reader = BlockReader.at(EndpointPool([devnet.rpc_url]))
     now = int(reader.block.timestamp.timestamp())
     rounds = read_feed_rounds(reader, devnet.deployment.btc_usd_feed, now - 10 * 86_400)
     assert len(rounds) >= 10 * 24  # hourly rounds for ten days

@@ -17,7 +17,7 @@ from chainwatch.abi import function
 from chainwatch.chains import get_chain
 from chainwatch.devnet.controls import mine
 from chainwatch.devnet.node import rpc
-from chainwatch.rpc import Call, EndpointPool
+from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.rpc.codec import decoder, encoder
 from chainwatch.snapshot import read_snapshot
 
@@ -66,7 +66,7 @@ def calls_for(chain, accounts: list[str]) -> list[Call]:
 
 def test_batched_reads_equal_unbatched_reads_call_by_call(chain, borrowers):
     pool = EndpointPool([chain.rpc_url])
-    reader = pool.reader()
+    reader = BlockReader.at(pool)
     calls = calls_for(chain, borrowers + [chain.deployment.demo_wallets["A"]])
     planned = reader.read(calls)
     reader.gas_budget = 1  # every call a multicall of its own, many per JSON-RPC batch
@@ -88,7 +88,7 @@ def test_snapshot_of_many_accounts_equals_snapshots_of_each(chain, borrowers):
 
 def test_a_reverting_call_leaves_every_other_account_readable(chain, borrowers):
     pool = EndpointPool([chain.rpc_url])
-    reader = pool.reader()
+    reader = BlockReader.at(pool)
     market = chain.deployment.markets["aave-v3"]
     # The Pool has no balanceOf: asked for one, its proxy reverts.
     reverting = Call(market.pool, BALANCE, (borrowers[0],))
@@ -103,7 +103,7 @@ def test_a_reverting_call_leaves_every_other_account_readable(chain, borrowers):
 def test_reads_grow_the_multicalls_not_the_http_requests(chain, borrowers, monkeypatch):
     """Ten times the calls take the same one HTTP request, carrying more multicalls."""
     pool = EndpointPool([chain.rpc_url])
-    reader = pool.reader()
+    reader = BlockReader.at(pool)
     posts = []
     endpoint = pool.endpoints[0]
     original = endpoint._post
@@ -125,12 +125,12 @@ def test_an_out_of_gas_multicall_is_split_and_the_budget_learned(chain, borrower
     half the gas until they fit, and the answers are those of single calls."""
     distinct = calls_for(chain, borrowers)
     calls = distinct * 100
-    generous = EndpointPool([chain.rpc_url]).reader()
+    generous = BlockReader.at(EndpointPool([chain.rpc_url]))
     rpc(chain.w3, "evm_setBlockGasLimit", [hex(3_000_000)])
     try:
         block = mine(chain.w3)
         pool = EndpointPool([chain.rpc_url])
-        stingy = pool.reader(block)
+        stingy = BlockReader.at(pool, block)
         rows = stingy.read(calls)
         expected = [unbatched(pool, call, block) for call in distinct] * 100
     finally:
@@ -141,7 +141,7 @@ def test_an_out_of_gas_multicall_is_split_and_the_budget_learned(chain, borrower
 
 
 def test_merged_rounds_of_two_markets_answer_like_separate_reads(chain, borrowers):
-    reader = EndpointPool([chain.rpc_url]).reader()
+    reader = BlockReader.at(EndpointPool([chain.rpc_url]))
     aave = calls_for(chain, borrowers)
     spark_market = chain.deployment.markets["spark"]
     spark = [Call(spark_market.a_tokens["WBTC"], BALANCE, (a,)) for a in borrowers]

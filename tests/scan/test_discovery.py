@@ -9,7 +9,7 @@ import pytest
 
 from chainwatch.adapters import adapter_class
 from chainwatch.chains import get_chain
-from chainwatch.rpc import EndpointPool, RpcError
+from chainwatch.rpc import BlockReader, EndpointPool, RpcError
 from chainwatch.scan import discover_accounts
 from chainwatch.scan.cache import DiscoveryCache
 from chainwatch.scan.logs import LogScanner, ScanState
@@ -27,7 +27,7 @@ def market_adapter(name: str):
 
 
 def discover(chain, market: str, cache_dir, **options) -> list[str]:
-    reader = EndpointPool([chain.rpc_url]).reader()
+    reader = BlockReader.at(EndpointPool([chain.rpc_url]))
     return discover_accounts(market_adapter(market), reader, get_chain("devnet").wbtc, cache_dir, **options)
 
 
@@ -80,7 +80,7 @@ def test_a_scan_finds_exactly_the_accounts_created(chain, tmp_path, request):
 def test_a_node_with_a_range_limit_gives_the_same_accounts(chain, created, tmp_path):
     head = chain.w3.eth.block_number
     adapter = market_adapter("aave-v3")
-    (logs,) = adapter.collateral_account_logs(EndpointPool([chain.rpc_url]).reader(), get_chain("devnet").wbtc)
+    (logs,) = adapter.collateral_account_logs(BlockReader.at(EndpointPool([chain.rpc_url])), get_chain("devnet").wbtc)
     unlimited = LogScanner(EndpointPool([chain.rpc_url])).scan(logs, ScanState(0, -1, set()), head)
     limited_pool = RangeLimitedPool(chain.rpc_url, limit=7)
     limited = LogScanner(limited_pool).scan(logs, ScanState(0, -1, set(), span=1000), head)
@@ -94,7 +94,7 @@ def test_a_node_with_a_range_limit_gives_the_same_accounts(chain, created, tmp_p
 
 def test_an_interrupted_scan_resumes_where_it_stopped(chain, created, tmp_path):
     head = chain.w3.eth.block_number
-    reader = EndpointPool([chain.rpc_url]).reader()
+    reader = BlockReader.at(EndpointPool([chain.rpc_url]))
     (logs,) = market_adapter("aave-v3").collateral_account_logs(reader, get_chain("devnet").wbtc)
     cache = DiscoveryCache(tmp_path, 31337, logs)
     state = ScanState(0, -1, set(), span=8)

@@ -6,13 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chainwatch.model import Compounding
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.risk.interest import (
-    Compounding,
-    accrue,
-    accrued_interest,
-    growth_factor,
-)
+from chainwatch.risk.interest import accrue, accrued_interest, growth_factor
 from chainwatch.risk.manual import manual_position
 
 D = Decimal

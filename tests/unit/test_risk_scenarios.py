@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chainwatch.model import Compounding
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.risk.interest import Compounding
 from chainwatch.risk.manual import manual_position
 from chainwatch.risk.scenarios import (
     Status,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from chainwatch.chains import Chain
+from chainwatch.chain import Chain
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.volatility import (
     ROUNDS_PER_READ,
