@@ -81,7 +81,7 @@ class Holding:
 class Position:
     """One account's loan in one market, read at one block.
 
-    Derived figures follow one definition for every protocol (see DESIGN.md):
+    Derived figures follow one definition for every protocol (README, "The model"):
     LTV = debt / collateral; the liquidation LTV is the collateral-value-weighted liquidation
     threshold; the health factor is liquidation-weighted collateral over debt.
     """
@@ -188,10 +188,6 @@ class Position:
         if headroom is None:
             return None
         return headroom / self.collateral_usd
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.collateral and not self.debt
 
 
 @dataclass(frozen=True)

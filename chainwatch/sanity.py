@@ -18,7 +18,7 @@ from chainwatch.chain import Chain
 from chainwatch.model import Position, from_raw
 from chainwatch.rpc import BlockReader, Call
 
-# Chainlink heartbeats (reference/protocols.md §1.6): BTC/USD and ETH/USD 3600 s. The WBTC/BTC
+# Chainlink heartbeats (Chainlink's feed directory, data.chain.link): BTC/USD and ETH/USD 3600 s. The WBTC/BTC
 # heartbeat is UNVERIFIED; 86400 s is the longest Chainlink uses, so this never warns early.
 FEEDS = {  # address-book key -> (pair, heartbeat in seconds)
     "btc_usd_feed": ("BTC/USD", 3600),

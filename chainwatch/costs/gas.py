@@ -20,7 +20,6 @@ from chainwatch.model import from_raw
 from chainwatch.rpc import BlockReader, Call, EndpointPool, RpcError
 
 GWEI_DECIMALS = 9
-ETH_DECIMALS = 18
 FEE_HISTORY_BLOCKS = 20
 PERCENTILES = (10, 50, 90)  # low, median, high
 

@@ -24,7 +24,7 @@ def _wad(fraction: str) -> int:
 
 
 # (symbol, price feed pair, borrowCollateralFactor, liquidateCollateralFactor, liquidationFactor,
-# supply cap in token units): WBTC as cUSDCv3 since Feb 2024 (protocols.md §2.3), WETH as cUSDCv3.
+# supply cap in token units): WBTC as cUSDCv3 since Feb 2024 (Compound's deployments/mainnet/usdc/configuration.json), WETH as cUSDCv3.
 COLLATERAL = (
     ("WBTC", "WBTC/BTC/USD", "0.80", "0.85", "0.95", 1_000),
     ("WETH", "ETH/USD", "0.83", "0.90", "0.95", 100_000),

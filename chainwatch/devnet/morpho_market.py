@@ -23,7 +23,7 @@ from chainwatch.devnet.node import contract, deploy, transact
 from chainwatch.model import SECONDS_PER_YEAR
 
 WAD = 10**18
-LLTV = Decimal("0.86")  # mainnet's USDC/WBTC market (protocols.md §1.5)
+LLTV = Decimal("0.86")  # mainnet's USDC/WBTC market (its MarketParams on the Morpho Blue singleton)
 BORROW_APR = Decimal("0.05")  # the stand-in IRM's flat rate, as a yearly fraction
 
 

@@ -1,6 +1,6 @@
 """What each endpoint can do, for `chainwatch rpc check`: measured, never assumed.
 
-Public endpoints document little (see DESIGN.md): whether they keep old state, take batches or
+Public endpoints document little: whether they keep old state, take batches or
 cap eth_call gas is found out by asking. Every probe is a read; the gas cap is measured with an
 eth_call state override that puts a two-opcode contract (GAS, RETURN) at an unused address.
 """
