@@ -63,7 +63,7 @@ def _checksummed(value: Any) -> Any:
 
 @cache
 def load_abi(contract: str) -> tuple[dict[str, Any], ...]:
-    """The ABI entries of `abis/<contract>.json`, read once from the installed package."""
+    """The ABI entries of `chainwatch/abis/<contract>.json`, read once from the installed package."""
     text = resources.files("chainwatch.abis").joinpath(f"{contract}.json").read_text()
     return tuple(json.loads(text))
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from chainwatch.model import Holding, Position, Snapshot
 
 # Cells a spreadsheet would run as a formula: a token symbol read on chain can be anything.
+if TYPE_CHECKING:  # pandas takes half a second to import: only the CSV path loads it
+    import pandas as pd
+
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -115,6 +116,8 @@ def snapshot_frame(snapshot: Snapshot, detail: bool = False) -> pd.DataFrame:
     columns = (["row_type"] if detail else []) + POSITION_COLUMNS
     if detail:
         columns += [c for c in DETAIL_COLUMNS if c not in columns]
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     return frame.map(neutralise_formula)
 

@@ -46,7 +46,8 @@ from proxy import FaultProxy  # noqa: E402  (with no fault scheduled it only for
 from chainwatch.abi import function, load_abi  # noqa: E402
 from chainwatch.chain import Chain  # noqa: E402
 from chainwatch.chains import get_chain  # noqa: E402
-from chainwatch.devnet import start, toolchain  # noqa: E402
+from chainwatch.devnet import toolchain  # noqa: E402
+from chainwatch.devnet.service import start  # noqa: E402
 from chainwatch.snapshot import read_snapshot  # noqa: E402
 
 MARKETS = ("aave-v3", "spark")

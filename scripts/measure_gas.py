@@ -2,7 +2,7 @@
 """Re-measure gas units per user action on the devnet and rewrite chainwatch/costs/gas_units.json.
 
 Starts a private devnet from the cached snapshot (building it on first use), runs every measurer
-in chainwatch.costs.measure.MEASURERS on it, and replaces those protocols' entries, recording how
+in chainwatch.devnet.gas.MEASURERS on it, and replaces those protocols' entries, recording how
 and when they were measured and on which bytecode. Entries of published figures (Compound v3,
 whose contracts are on no registry) are kept as they are.
 
@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chainwatch.costs.lifecycle import GAS_UNITS_FILE, MEASURED, read_gas_document
-from chainwatch.costs.measure import HOW, MEASURERS
-from chainwatch.devnet import start
+from chainwatch.devnet.gas import HOW, MEASURERS
 from chainwatch.devnet.node import rpc
+from chainwatch.devnet.service import start
 from chainwatch.files import write_atomic
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "chainwatch" / "costs" / GAS_UNITS_FILE

@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[devnet,test]"
 # Build (first time) or reuse the cached local chain: npm toolchain, compiled contracts and a
 # deployed-state snapshot, so tests afterwards only ever talk to localhost.
-.venv/bin/python -c "import chainwatch.devnet as devnet; devnet.ensure_snapshot()"
+.venv/bin/python -c "from chainwatch.devnet.snapshot import ensure_snapshot; ensure_snapshot()"

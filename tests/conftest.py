@@ -16,8 +16,9 @@ import pytest
 from web3 import Web3
 
 from chainwatch.cli import main
-from chainwatch.devnet import Deployment, DevnetInfo, start
+from chainwatch.devnet.deployment import Deployment
 from chainwatch.devnet.node import rpc
+from chainwatch.devnet.service import DevnetInfo, start
 
 
 @dataclass(frozen=True)

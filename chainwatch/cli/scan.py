@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.progress import Progress, TaskID
 
@@ -92,6 +91,8 @@ def scan(
             document["on_btc_rise"],
             document["no_liquidation_price"],
         ]
+        import pandas as pd  # only the CSV path needs it
+
         emit(pd.DataFrame(rows).to_csv(index=False), output)
     elif output:
         emit(render_text(liqmap_table(liqmap)), output)

@@ -41,7 +41,6 @@ from chainwatch.ens import is_name, parse_account
 from chainwatch.export import decimal_text, snapshot_json
 from chainwatch.history import HistoryStore
 from chainwatch.history.backfill import backfill as run_backfill
-from chainwatch.history.backfill import parse_duration, parse_time
 from chainwatch.history.plot import write_plot
 from chainwatch.history.report import history_csv, history_json, history_table
 from chainwatch.model import Snapshot
@@ -49,6 +48,7 @@ from chainwatch.render import health, money, percent, positions_table, short_add
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.rpc.urls import rpc_urls
 from chainwatch.snapshot import read_snapshot, resolve_wallets
+from chainwatch.timetext import parse_duration, parse_time
 from chainwatch.watch import Reading, Watch
 
 EXIT_PAST_THRESHOLD = 3

@@ -9,5 +9,4 @@ options     every way to borrow reduced to `slope · loan + fixed` USD
 compare     the cost of every option for one loan, the cheapest, and break-even loan sizes
 report      one `compare` question end to end (what the CLI calls), and its JSON
 tables      the comparison as rich tables;  plot: total cost against loan size, as a PNG
-measure     gas units per action on the devnet's real bytecode (scripts/measure_gas.py)
 """

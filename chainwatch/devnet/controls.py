@@ -27,6 +27,21 @@ def set_btc_price(w3: Web3, deployment: Deployment, usd: Decimal) -> TxReceipt:
     return set_feed_price(w3, deployment.btc_usd_feed, usd)
 
 
+def published_feeds(deployment: Deployment) -> dict[str, str]:
+    """The feeds a price can be set on (pair -> aggregator); derived feeds such as WBTC/BTC/USD,
+    a product of two others, follow them."""
+    return {pair: feed for pair, feed in deployment.feeds.items() if pair.count("/") == 1}
+
+
+def republish_feeds(w3: Web3, deployment: Deployment) -> None:
+    """Publish every feed's current answer again at the chain's current time, as Chainlink's
+    heartbeat does on a live network, so moving time alone does not make the prices stale."""
+    for feed in published_feeds(deployment).values():
+        aggregator = contract(w3, "ChainlinkStyleAggregator", feed)
+        (_, answer, _, _, _) = aggregator.functions.latestRoundData().call()
+        transact(w3, aggregator.functions.updateAnswer(answer), aggregator.functions.owner().call())
+
+
 def mine(w3: Web3, blocks: int = 1) -> int:
     """Mine `blocks` empty blocks (one second apart); returns the latest block number."""
     rpc(w3, "anvil_mine", [hex(blocks)])

@@ -140,7 +140,7 @@ DEMO_LOANS = {
     ),
     "C": DemoLoan(3, "spark", {"WBTC": Decimal("0.5")}, {"USDC": Decimal("12000")}, {}),
     "D": DemoLoan(4, None, {}, {}, {"WBTC": Decimal("0.25")}),
-    # Accounts 6 to 8: account 5 stays fresh for the gas measurements (costs/measure.py).
+    # Accounts 6 to 8: account 5 stays fresh for the gas measurements (devnet/gas.py).
     "E": DemoLoan(6, "morpho-blue", {"WBTC": Decimal("1")}, {"USDC": Decimal("30000")}, {}),
     "F": DemoLoan(7, "compound-v3", {"WBTC": Decimal("1"), "WETH": Decimal("5")}, {"USDC": Decimal("25000")}, {}),
     "G": DemoLoan(8, V36_MARKET.name, {"WBTC": Decimal("1.2")}, {"USDC": Decimal("30000")}, {}),

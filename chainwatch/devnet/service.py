@@ -25,10 +25,9 @@ from chainwatch.devnet.cache import cache_root
 from chainwatch.devnet.deployment import Deployment
 from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import connect
+from chainwatch.devnet.ports import DEFAULT_PORT
 from chainwatch.devnet.snapshot import DEPLOYMENT_FILE, ensure_snapshot
 from chainwatch.files import write_atomic
-
-DEFAULT_PORT = 8545
 
 
 @dataclass(frozen=True)

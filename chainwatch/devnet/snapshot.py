@@ -25,7 +25,7 @@ STATE_FILE = "state.json"
 DEPLOYMENT_FILE = "deployment.json"
 # The Python that decides what gets deployed: every module but those that only run or describe a
 # devnet. Excluding (rather than listing) keeps a new deploy module from being forgotten.
-_RUNTIME_ONLY = {"__init__.py", "service.py", "addressbook.py", "errors.py"}
+_RUNTIME_ONLY = {"__init__.py", "service.py", "addressbook.py", "errors.py", "ports.py", "gas.py"}
 PYTHON_SOURCES = sorted(p for p in Path(__file__).resolve().parent.glob("*.py") if p.name not in _RUNTIME_ONLY)
 
 

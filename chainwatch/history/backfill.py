@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
@@ -20,7 +20,6 @@ from chainwatch.rpc import Block, EndpointPool, RpcError
 from chainwatch.rpc.urls import rpc_urls
 from chainwatch.snapshot import read_snapshot
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # How nodes without the state of old blocks say so (geth, erigon, nethermind, reth, anvil, providers).
 _NO_STATE = re.compile(
     r"missing trie node|header not found|state.*not available|historical state|pruned|"
@@ -35,23 +34,6 @@ class BackfillError(ChainwatchError):
 
 class ArchiveStateError(BackfillError):
     """The node does not keep the state of the blocks asked for."""
-
-
-def parse_duration(text: str) -> timedelta:
-    """ "60" (seconds), "90s", "5m", "6h", "1d", "2w" as a positive timedelta."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smhdw]?)\s*", text.lower())
-    if not match or int(match[1]) == 0:
-        raise BackfillError(f"not a duration: {text!r} (use e.g. 60, 90s, 5m, 6h, 1d, 1w)")
-    return timedelta(seconds=int(match[1]) * _UNITS[match[2] or "s"])
-
-
-def parse_time(text: str) -> datetime:
-    """A date or date-time (ISO 8601); without a zone it is UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BackfillError(f"not a date: {text!r} (use e.g. 2026-01-31 or 2026-01-31T12:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sample_times(start: datetime, end: datetime, every: timedelta) -> list[datetime]:

@@ -10,7 +10,6 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from rich.table import Table
 
 from chainwatch.export import decimal_text, neutralise_formula
@@ -48,6 +47,8 @@ def history_json(rows: Sequence[HistoryRow]) -> list[dict[str, Any]]:
 
 
 def history_csv(rows: Sequence[HistoryRow]) -> str:
+    import pandas as pd  # half a second to import: only the CSV path loads it
+
     frame = pd.DataFrame(history_json(rows), columns=HISTORY_COLUMNS, dtype=object)
     buffer = io.StringIO()
     frame.map(neutralise_formula).to_csv(buffer, index=False)

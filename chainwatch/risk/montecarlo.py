@@ -19,8 +19,6 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-import numpy as np
-
 from chainwatch.risk.errors import RiskInputError, require_positive
 
 
@@ -97,6 +95,8 @@ def monte_carlo_probability(
     t = float(problem.horizon_years)
     steps = max(1, math.ceil(t * steps_per_year))
     dt = t / steps
+    import numpy as np  # a fifth of a second to import: only a simulation loads it
+
     rng = np.random.default_rng(seed)
     distance = np.full(paths, a)
     survival = np.ones(paths)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -56,3 +57,81 @@ def test_up_restarts_a_devnet_left_from_an_older_build(own_run_dir, cli, tmp_pat
     code, _, err = cli("devnet", "up", "--port", port)
     assert code == 0 and "devnet running" in err
     assert json.loads(record_file.read_text())["pid"] != record["pid"]
+
+
+def test_demo_names_every_wallet_and_what_to_try(own_run_dir, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("demo", "--port", str(anvil.free_port()))
+    assert code == 0, err
+    wallets = service.status().deployment.demo_wallets
+    for label, account in wallets.items():
+        assert f"  {label}  {account}  " in out  # label and full address, ready to copy
+    assert f"{wallets['D']}  holds WBTC, no loan" in out
+    assert out.count("\n  chainwatch ") == 3
+
+
+def test_devnet_price_and_time_move_every_oracle_and_the_debt(own_run_dir, cli):
+    """Referees: each protocol's own oracle read directly, and the chain's own clock."""
+    from chainwatch.devnet.node import contract
+
+    port = anvil.free_port()
+    code, _, err = cli("devnet", "up", "--port", str(port))
+    assert code == 0, err
+    info = service.status()
+    w3, deployment = info.web3(), info.deployment
+    wbtc_btc = contract(w3, "ChainlinkStyleAggregator", deployment.wbtc_btc_feed).functions.latestAnswer().call()
+
+    code, _, err = cli("devnet", "price", "BTC", "40000")
+    assert code == 0 and "BTC/USD = 40,000" in err, err
+    aave = contract(w3, "AaveOracle", deployment.markets["aave-v3"].oracle)
+    assert aave.functions.getAssetPrice(deployment.wbtc).call() == 40000 * wbtc_btc  # (40000e8 × ratio e8) / 1e8
+    morpho = contract(w3, "ChainlinkMorphoOracle", deployment.morpho_blue.oracle).functions.price().call()
+    usdc_usd = contract(w3, "ChainlinkStyleAggregator", deployment.feeds["USDC/USD"]).functions.latestAnswer().call()
+    # Morpho's price: raw USDC (6 decimals) per raw WBTC (8 decimals), scaled by 1e36, so
+    # 40000 × (WBTC/BTC) / (USDC/USD) × 1e36 × 1e6 / 1e8, with both ratios 8-decimal feeds.
+    assert morpho == 40000 * wbtc_btc * 10**36 * 10**6 // (10**8 * usdc_usd)
+
+    account = deployment.demo_wallets["A"]
+    before = _debt(cli, account, port)
+    started = w3.eth.get_block("latest")["timestamp"]
+    code, _, err = cli("devnet", "time", "+7d")
+    assert code == 0 and "(+7d)" in err, err
+    now = w3.eth.get_block("latest")["timestamp"]
+    assert now - started >= 7 * 86400
+    document = _track(cli, account, port)
+    assert document["warnings"] == []  # the feeds published again at the new time: nothing stale
+    assert Decimal(document["positions"][0]["debt_usd"]) > before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("price", "DOGE", "1"), "no devnet feed 'DOGE/USD'"),
+        (("price", "BTC", "0"), "price must be above zero"),
+        (("price", "BTC", "lots"), "'lots' is not a number"),
+        (("time", "soon"), "not a duration: 'soon'"),
+    ],
+)
+def test_devnet_controls_refuse_bad_input_in_one_line(own_run_dir, cli, args, message):
+    code, _, err = cli("devnet", "up", "--port", str(anvil.free_port()))
+    assert code == 0, err
+    code, out, err = cli("devnet", *args)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_devnet_controls_need_a_running_devnet(own_run_dir, cli):
+    code, _, err = cli("devnet", "price", "BTC", "40000")
+    assert code == 1 and "no devnet running" in err
+
+
+def _track(cli, account: str, port: int) -> dict:
+    rpc = f"http://127.0.0.1:{port}"
+    code, out, err = cli(
+        "track", account, "--chain", "devnet", "--rpc", rpc, "--protocol", "aave-v3", "--format", "json"
+    )
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _debt(cli, account: str, port: int) -> Decimal:
+    return Decimal(_track(cli, account, port)["positions"][0]["debt_usd"])

@@ -13,7 +13,7 @@ from chainwatch.adapters.aave_v3 import AaveV3Adapter
 from chainwatch.chains import get_chain
 from chainwatch.costs.gas import read_gas_price
 from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, load_gas_units
-from chainwatch.costs.measure import MEASURERS, measure_aave_v3
+from chainwatch.devnet.gas import MEASURERS, measure_aave_v3
 from chainwatch.devnet.node import contract, rpc
 from chainwatch.rpc import BlockReader, EndpointPool
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.devnet import actions, anvil, controls, snapshot, start
+from chainwatch.devnet import actions, anvil, controls, snapshot
 from chainwatch.devnet.addressbook import ADDRESS_BOOK
 from chainwatch.devnet.deploy import ACCRUAL_SECONDS, HISTORY_DAYS
 from chainwatch.devnet.node import contract
+from chainwatch.devnet.service import start
 
 pytestmark = pytest.mark.chain
 

@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.chains import get_chain
-from chainwatch.devnet import ensure_snapshot, toolchain
+from chainwatch.devnet import toolchain
 from chainwatch.devnet.anvil import _wait_ready, free_port, rpc_url, stop
 from chainwatch.devnet.controls import advance_time, mine, set_btc_price
 from chainwatch.devnet.node import connect
+from chainwatch.devnet.snapshot import ensure_snapshot
 from chainwatch.history import HistoryStore
 from chainwatch.history.backfill import ArchiveStateError, BlockFinder, backfill
 from chainwatch.rpc import EndpointPool

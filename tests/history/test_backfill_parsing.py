@@ -4,11 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chainwatch.history.backfill import BackfillError, parse_duration, parse_time, sample_times
+from chainwatch.history.backfill import BackfillError, sample_times
+from chainwatch.timetext import TimeTextError, parse_duration, parse_time
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("60", 60), ("90s", 90), ("5m", 300), ("6h", 21600), ("1d", 86400), ("2w", 1209600)]
+    ("text", "seconds"),
+    [("60", 60), ("90s", 90), ("5m", 300), ("6h", 21600), ("1d", 86400), ("2w", 1209600), ("+7d", 604800)],
 )
 def test_durations(text, seconds):
     assert parse_duration(text) == timedelta(seconds=seconds)
@@ -16,7 +18,7 @@ def test_durations(text, seconds):
 
 @pytest.mark.parametrize("text", ["0", "-1d", "1y", "soon", "1.5h"])
 def test_bad_durations(text):
-    with pytest.raises(BackfillError, match="not a duration"):
+    with pytest.raises(TimeTextError, match="not a duration"):
         parse_duration(text)
 
 
@@ -24,7 +26,7 @@ def test_dates_default_to_utc():
     assert parse_time("2026-01-31") == datetime(2026, 1, 31, tzinfo=UTC)
     assert parse_time("2026-01-31 12:30") == datetime(2026, 1, 31, 12, 30, tzinfo=UTC)
     assert parse_time("2026-01-31T12:30:00+02:00") == datetime(2026, 1, 31, 10, 30, tzinfo=UTC)
-    with pytest.raises(BackfillError, match="not a date"):
+    with pytest.raises(TimeTextError, match="not a date"):
         parse_time("31/01/2026")
 
 

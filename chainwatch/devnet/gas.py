@@ -19,7 +19,8 @@ from decimal import Decimal
 
 from web3 import Web3
 
-from chainwatch.devnet import Deployment, actions, controls
+from chainwatch.devnet import actions, controls
+from chainwatch.devnet.deployment import Deployment
 
 # A borrower the demo never uses, so every action is a first one (cold storage), as for a
 # user opening a new loan.
