@@ -9,14 +9,18 @@ watch keeps recording and tries again at the next alert.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import apprise
+from typing import TYPE_CHECKING
 
 from chainwatch.alerts.messages import Message
 from chainwatch.alerts.tracker import AlertKind
 from chainwatch.errors import ChainwatchError
 
-_NOTIFY_TYPES = {AlertKind.warning: apprise.NotifyType.WARNING, AlertKind.recovery: apprise.NotifyType.SUCCESS}
+if TYPE_CHECKING:
+    from apprise import NotifyType
+
+# Apprise's notify types by name (its NotifyType values), so apprise, which takes a fifth of a
+# second to import, loads only when a watch builds its Notifier.
+_NOTIFY_TYPES = {AlertKind.warning: "warning", AlertKind.recovery: "success"}
 
 
 class NotifyUrlError(ChainwatchError):
@@ -27,6 +31,8 @@ class Notifier:
     """The notification targets of one watch."""
 
     def __init__(self, urls: Sequence[str]) -> None:
+        import apprise
+
         self._apprise = apprise.Apprise()
         for url in urls:
             if not self._apprise.add(url):
@@ -48,4 +54,13 @@ class Notifier:
         """True when every target accepted the message (also when there are no targets)."""
         if not self:
             return True
-        return bool(self._apprise.notify(body=message.body, title=message.title, notify_type=_NOTIFY_TYPES[kind]))
+        return bool(
+            self._apprise.notify(body=message.body, title=message.title, notify_type=apprise_type(_NOTIFY_TYPES[kind]))
+        )
+
+
+def apprise_type(name: str) -> NotifyType:
+    """Apprise's NotifyType of that value ("info", "success", "warning", "failure")."""
+    import apprise
+
+    return apprise.NotifyType(name)

@@ -44,6 +44,7 @@ def demo(
 ) -> None:
     """Start the local chain if needed, and show the demo wallets' positions."""
     from chainwatch.chains import get_chain
+
     devnet = _service()
     from chainwatch.export import snapshot_csv
     from chainwatch.files import write_atomic

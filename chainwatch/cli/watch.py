@@ -12,7 +12,7 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
@@ -39,17 +39,15 @@ from chainwatch.cli.app import (
 )
 from chainwatch.ens import is_name, parse_account
 from chainwatch.export import decimal_text, snapshot_json
-from chainwatch.history import HistoryStore
-from chainwatch.history.backfill import backfill as run_backfill
-from chainwatch.history.plot import write_plot
-from chainwatch.history.report import history_csv, history_json, history_table
 from chainwatch.model import Snapshot
 from chainwatch.render import health, money, percent, positions_table, short_address
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.rpc.urls import rpc_urls
 from chainwatch.snapshot import read_snapshot, resolve_wallets
 from chainwatch.timetext import parse_duration, parse_time
-from chainwatch.watch import Reading, Watch
+
+if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
+    from chainwatch.watch import Reading, Watch
 
 EXIT_PAST_THRESHOLD = 3
 
@@ -179,6 +177,9 @@ def watch(
     db: DbOption = None,
 ) -> None:
     """Read positions every interval, store each snapshot, alert on threshold crossings."""
+    from chainwatch.history import HistoryStore
+    from chainwatch.watch import Reading, Watch
+
     interval = parse_duration(every).total_seconds()
     thresholds = _thresholds(warn, ltv, hysteresis)
     notifier = Notifier(notify or [])
@@ -261,6 +262,8 @@ def check(
     endpoints = rpc_urls(chain_config, rpc or ())
     snapshot = read_snapshot(chain_config, _accounts(addresses), rpc=endpoints, block=block, protocols=protocol or ())
     if record:
+        from chainwatch.history import HistoryStore
+
         with HistoryStore.open(db) as store:
             store.save_snapshot(snapshot, endpoints)
     alerts = [
@@ -322,6 +325,10 @@ def history(
     address_book: AddressBookOption = None,
 ) -> None:
     """LTV, health factor, BTC price, debt and collateral over time, from the stored history."""
+    from chainwatch.history import HistoryStore
+    from chainwatch.history.plot import write_plot
+    from chainwatch.history.report import history_csv, history_json, history_table
+
     account = parse_account(address)
     if is_name(account):
         (account,) = _wallets([account], get_chain(chain or "ethereum", address_book), rpc)
@@ -363,6 +370,9 @@ def backfill(
 
     ENS names resolve once, at the latest block: the backfill reads that wallet's past.
     """
+    from chainwatch.history import HistoryStore
+    from chainwatch.history.backfill import backfill as run_backfill
+
     first = parse_time(start)
     last = parse_time(end) if end else datetime.now(UTC)
     step = parse_duration(every)
