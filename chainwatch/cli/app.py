@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -20,9 +21,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+# Piped or redirected tables are not squeezed into 80 columns, unless COLUMNS says how wide.
+TEXT_FILE_WIDTH = 160
 stdout = Console()
-if not stdout.is_terminal:  # piped or redirected: do not squeeze tables into 80 columns
-    stdout = Console(width=160)
+if not stdout.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+    stdout = Console(width=TEXT_FILE_WIDTH)
 stderr = Console(stderr=True)
 
 
@@ -58,7 +61,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
 
 
-def render_text(renderable: object, width: int = 200) -> str:
+def render_text(renderable: object, width: int = TEXT_FILE_WIDTH) -> str:
     """A rich renderable as plain text, for tables written to a file."""
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(renderable)

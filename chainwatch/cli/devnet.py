@@ -54,7 +54,7 @@ def demo(
     info = devnet.up(port=port)
     wallets = info.deployment.demo_wallets
     snapshot = read_snapshot(get_chain("devnet"), list(wallets.values()), rpc=[info.rpc_url])
-    stdout.print(positions_table(snapshot))
+    stdout.print(positions_table(snapshot, width=stdout.width))
     stdout.print(_wallet_guide(wallets, snapshot))
     write_atomic(csv_path, snapshot_csv(snapshot))
     stderr.print(f"wrote {len(snapshot.positions)} positions to {csv_path.resolve()}")

@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
+    TEXT_FILE_WIDTH,
     AddressBookOption,
     BlockOption,
     ChainOption,
@@ -90,6 +91,7 @@ def track(
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     detail: Annotated[bool, typer.Option(help="CSV: add one row per holding.")] = False,
+    wide: Annotated[bool, typer.Option(help="Table: every column (max LTV, headroom) and full precision.")] = False,
 ) -> None:
     """Show the WBTC lending positions of wallets, all read at one block."""
     accounts = [parse_account(a) for a in addresses or ()]  # names resolve at the snapshot's block
@@ -112,8 +114,8 @@ def track(
     elif output_format is OutputFormat.csv:
         emit(snapshot_csv(snapshot, detail), output)
     elif output:
-        emit(render_text(positions_table(snapshot)), output)
+        emit(render_text(positions_table(snapshot, width=TEXT_FILE_WIDTH, wide=wide)), output)
     elif snapshot.positions:
-        stdout.print(positions_table(snapshot))
+        stdout.print(positions_table(snapshot, width=stdout.width, wide=wide))
     else:
         stderr.print(f"no positions at block {snapshot.block_number}")

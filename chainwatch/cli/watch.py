@@ -24,6 +24,7 @@ from chainwatch.alerts.thresholds import DEFAULT_HYSTERESIS
 from chainwatch.chain import Chain
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
+    TEXT_FILE_WIDTH,
     AddressBookOption,
     BlockOption,
     ChainOption,
@@ -291,9 +292,9 @@ def _emit_check(
         data["past_threshold"] = bool(alerts)
         emit(json.dumps(data, indent=2) + "\n", output)
         return
-    text = [render_text(positions_table(snapshot))] if output else []
+    text = [render_text(positions_table(snapshot, width=TEXT_FILE_WIDTH))] if output else []
     if not output:
-        stdout.print(positions_table(snapshot))
+        stdout.print(positions_table(snapshot, width=stdout.width))
     for alert in alerts:
         message = compose(alert)
         text.append(f"PAST THRESHOLD: {message.body}\n")

@@ -1,0 +1,78 @@
+"""Tables fit the terminal without cutting a number (COLUMNS=80 and 100, run as a user runs it).
+
+The figures are refereed against the JSON of the same block, rounded by hand here: the table
+must show each position's LTV, liquidation LTV, health factor and liquidation price in full.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+
+LABELS = ("A", "B", "E", "F")  # Aave with one and two collateral assets, Morpho, the Comet
+COMPACT = ("market", "collateral", "debt", "LTV", "liq. LTV", "health", "liq. BTC")
+
+
+def chainwatch(columns: int, *args: str) -> str:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    done = subprocess.run(
+        [sys.executable, "-m", "chainwatch", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def rounded(value: str, places: str) -> Decimal:
+    return Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_EVEN)
+
+
+@pytest.fixture
+def wallets_and_json(devnet):
+    wallets = [devnet.deployment.demo_wallets[label] for label in LABELS]
+    block = str(devnet.w3.eth.block_number)
+    args = ["track", *wallets, "--chain", "devnet", "--rpc", devnet.rpc_url, "--block", block]
+    document = json.loads(chainwatch(200, *args, "--format", "json"))
+    assert len(document["positions"]) == len(LABELS)
+    return args, document
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_compact_table_fits_and_shows_every_figure(wallets_and_json, columns):
+    args, document = wallets_and_json
+    table = chainwatch(columns, *args)
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert "…" not in table
+    for header in COMPACT:
+        assert header in table
+    for position in document["positions"]:
+        assert position["account"] in table  # the full address, to copy
+        assert f"{rounded(position['ltv'], '0.0001') * 100:.2f}%" in table
+        assert f"{rounded(position['liquidation_ltv'], '0.0001') * 100:.2f}%" in table
+        assert f"{rounded(position['health_factor'], '0.001')}" in table
+        assert f"${rounded(position['liquidation_price_btc'], '1'):,}" in table
+
+
+def test_a_narrow_terminal_drops_whole_columns_and_says_so(wallets_and_json):
+    args, document = wallets_and_json
+    table = chainwatch(50, *args)
+    assert max(len(line) for line in table.splitlines()) <= 50
+    assert "…" not in table
+    assert "too narrow for: collateral, debt" in table
+    for position in document["positions"]:
+        assert f"{rounded(position['ltv'], '0.0001') * 100:.2f}%" in table
+
+
+def test_wide_shows_every_column_in_full_precision(wallets_and_json):
+    args, document = wallets_and_json
+    table = chainwatch(200, *args, "--wide")
+    for header in ("max LTV", "headroom"):
+        assert header in table
+    for position in document["positions"]:
+        assert f"${rounded(position['liquidation_price_btc'], '0.01'):,}" in table
+        assert f"${rounded(position['headroom_usd'], '0.01'):,}" in table
