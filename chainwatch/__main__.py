@@ -1,5 +1,5 @@
 """`python -m chainwatch` runs the command line, as the `chainwatch` script does."""
 
-from chainwatch.cli import main
+from chainwatch.entry import main
 
 main()

@@ -21,6 +21,7 @@ from chainwatch.adapters import adapter_class
 from chainwatch.addresses import AddressError, parse_address
 from chainwatch.chain import Chain, MarketConfig
 from chainwatch.errors import ChainwatchError
+from chainwatch.files import read_text
 from chainwatch.tomlkeys import KeyPath, TomlFile, parse_toml
 
 ADDRESS_BOOK_ENV = "CHAINWATCH_ADDRESS_BOOK"
@@ -61,13 +62,7 @@ def user_address_book() -> Path:
 
 
 def _read_user_file(path: Path) -> TomlFile:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise AddressBookError(f"{path}: address book not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AddressBookError(f"{path}: cannot read address book: {exc}") from None
-    return parse_toml(text, str(path), AddressBookError)
+    return parse_toml(read_text(path, "address book", AddressBookError), str(path), AddressBookError)
 
 
 # A chain's keys as merged from several files: key -> (the file that set it last, its value),

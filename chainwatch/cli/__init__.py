@@ -1,14 +1,16 @@
 """The `chainwatch` command line: parse, call the library, render. Nothing else lives here.
 
 Each command family has its own module that registers on `app`. Data goes to stdout,
-diagnostics to stderr. Exit codes: 0 ok, 1 a user-facing failure with a one-line message,
-2 a usage error (typer's own), 3 where `check` finds a position past its threshold.
+diagnostics to stderr. Every failure is one line on stderr and an exit code: 0 ok, 1 a
+user-facing failure, 2 a usage error (a bad option or argument), 3 where `check` finds a
+position past its threshold, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import sys
 
+import typer
 from rich.markup import escape
 
 # Importing a command module registers its commands on `app`.
@@ -16,17 +18,39 @@ from chainwatch.cli import compare, devnet, risk, rpc, scan, track, watch  # noq
 from chainwatch.cli.app import app, stderr
 from chainwatch.errors import ChainwatchError
 
+try:  # typer vendors click as typer._click from 0.2x on; before, it used click itself
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user-facing errors become one line on stderr and exit code 1."""
+    """Console entry point: every failure becomes one line on stderr and its exit code."""
     try:
-        app(args=argv, prog_name="chainwatch")
+        code = app(args=argv, prog_name="chainwatch", standalone_mode=False)
     except ChainwatchError as exc:
-        stderr.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _error(str(exc))
         sys.exit(1)
-    except KeyboardInterrupt:
+    except click_exceptions.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `chainwatch` alone: typer printed the help
+            sys.exit(0)
+        context = getattr(exc, "ctx", None)
+        command = context.command_path if context else "chainwatch"
+        _error(f"{exc.format_message()} (see `{command} --help`)")
+        sys.exit(EXIT_USAGE)
+    except (KeyboardInterrupt, typer.Abort):
         stderr.print("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    if code == EXIT_INTERRUPTED:  # typer turns a Ctrl-C inside a command into this exit code
+        stderr.print("interrupted")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error(message: str) -> None:
+    stderr.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 __all__ = ["app", "main"]

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from chainwatch.errors import ChainwatchError
-from chainwatch.files import write_atomic
+from chainwatch.files import check_writable, write_atomic
 
 app = typer.Typer(
     help="Read-only risk monitor for bitcoin-backed DeFi loans.",
@@ -40,7 +40,7 @@ RpcOption = Annotated[
     list[str] | None,
     typer.Option("--rpc", help="RPC endpoint URL (repeatable; overrides env and address book)."),
 ]
-BlockOption = Annotated[int | None, typer.Option(help="Read at this block (default: latest).")]
+BlockOption = Annotated[int | None, typer.Option(min=1, help="Read at this block (default: latest).")]
 AddressBookOption = Annotated[
     Path | None,
     typer.Option(
@@ -50,7 +50,16 @@ AddressBookOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
-OutputOption = Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")]
+
+
+def writable_file(path: Path | None) -> Path | None:
+    """An output path checked before any work is done (option callback)."""
+    return None if path is None else check_writable(path)
+
+
+OutputOption = Annotated[
+    Path | None, typer.Option(callback=writable_file, help="Write to this file instead of stdout.")
+]
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -85,3 +94,37 @@ def parse_decimal(option: str, text: str) -> Decimal:
 
 def parse_optional_decimal(option: str, text: str | None) -> Decimal | None:
     return None if text is None else parse_decimal(option, text)
+
+
+def parse_rate(option: str, text: str) -> Decimal:
+    """A yearly rate as a fraction: "0.08" or "8%" (0.08). A bare number of 1 or more is refused,
+    as the offers file refuses it: "8" is far more often a percent typed without its sign than
+    an 800% rate, and guessing would misprice the loan a hundredfold."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        value = parse_decimal(option, stripped[:-1]) / 100
+    else:
+        value = parse_decimal(option, stripped)
+        if value >= 1:
+            raise OptionValueError(f"{option} {text} looks like a percent: write {value / 100} or {text}%")
+    if value < 0:
+        raise OptionValueError(f"{option} must be zero or more, got {text}")
+    return value
+
+
+def parse_amount(option: str, text: str, maximum: Decimal) -> Decimal:
+    """A positive amount no larger than `maximum` (an absurd size is a typo, not a loan)."""
+    value = parse_decimal(option, text)
+    if not 0 < value <= maximum:
+        raise OptionValueError(f"{option} must be more than zero and at most {maximum:,f}, got {text}")
+    return value
+
+
+def parse_optional_amount(option: str, text: str | None, maximum: Decimal) -> Decimal | None:
+    return None if text is None else parse_amount(option, text, maximum)
+
+
+# The largest sizes an option takes: beyond them the input is a typo, not a loan.
+MAX_LOAN_USD = Decimal("1e12")
+MAX_BTC = Decimal(21_000_000)  # every bitcoin there will ever be
+MAX_PRICE_USD = Decimal("1e9")

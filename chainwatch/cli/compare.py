@@ -10,14 +10,19 @@ from typing import Annotated
 import typer
 
 from chainwatch.cli.app import (
+    MAX_BTC,
+    MAX_LOAN_USD,
+    MAX_PRICE_USD,
     AddressBookOption,
     BlockOption,
     OutputOption,
     RpcOption,
     app,
     emit,
-    parse_decimal,
+    parse_amount,
+    parse_optional_amount,
     parse_optional_decimal,
+    parse_rate,
     render_text,
     stdout,
 )
@@ -39,11 +44,11 @@ class CompareFormat(str, Enum):
 @app.command()
 def compare(
     loan: Annotated[str, typer.Option(help="Amount to borrow, USD.")],
-    days: Annotated[int, typer.Option(help="How long the loan runs, days.")] = 365,
+    days: Annotated[int, typer.Option(min=1, max=36_500, help="How long the loan runs, days.")] = 365,
     btc: Annotated[str | None, typer.Option(help="BTC collateral: adds max loan and liquidation price.")] = None,
     btc_price: Annotated[str | None, typer.Option(help="BTC price, USD (default: the chain's feeds).")] = None,
     offers: Annotated[Path | None, typer.Option(help="TOML file of CeFi offers (replaces the shipped one).")] = None,
-    apr: Annotated[str | None, typer.Option(help="DeFi borrow rate, 0.05 for 5% (default: each market's own).")] = None,
+    apr: Annotated[str | None, typer.Option(help="DeFi borrow rate, 0.05 or 5% (default: each market's own).")] = None,
     compounding: Annotated[
         CompoundingChoice | None,
         typer.Option(help="How DeFi debt compounds (default: as the protocol does; simple with no chain)."),
@@ -66,7 +71,7 @@ def compare(
 ) -> None:
     """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market."""
     settings = CompareSettings(
-        loan=Loan(parse_decimal("--loan", loan), days, parse_optional_decimal("--btc", btc)),
+        loan=Loan(parse_amount("--loan", loan, MAX_LOAN_USD), days, parse_optional_amount("--btc", btc, MAX_BTC)),
         offers_file=offers,
         chain=chain,
         address_book=address_book,
@@ -74,12 +79,12 @@ def compare(
         block=block,
         loan_asset=asset,
         lifecycle=parse_lifecycle(lifecycle),
-        apr=parse_optional_decimal("--apr", apr),
+        apr=parse_rate("--apr", apr) if apr is not None else None,
         compounding=compounding.value if compounding else None,
         gas_usd=parse_optional_decimal("--gas-usd", gas_usd),
         gas_price_gwei=parse_optional_decimal("--gas-price-gwei", gas_price_gwei),
-        eth_usd=parse_optional_decimal("--eth-price", eth_price),
-        btc_price_usd=parse_optional_decimal("--btc-price", btc_price),
+        eth_usd=parse_optional_amount("--eth-price", eth_price, MAX_PRICE_USD),
+        btc_price_usd=parse_optional_amount("--btc-price", btc_price, MAX_PRICE_USD),
     )
     comparison, report = run_comparison(settings)
     if plot:

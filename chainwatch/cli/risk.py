@@ -12,6 +12,9 @@ import typer
 
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
+    MAX_BTC,
+    MAX_LOAN_USD,
+    MAX_PRICE_USD,
     AddressBookOption,
     BlockOption,
     ChainOption,
@@ -19,8 +22,10 @@ from chainwatch.cli.app import (
     RpcOption,
     app,
     emit,
+    parse_amount,
     parse_decimal,
     parse_optional_decimal,
+    parse_rate,
     render_text,
     stdout,
 )
@@ -55,7 +60,7 @@ def risk(
     btc: Annotated[str | None, typer.Option(help="Hand-typed loan: BTC collateral.")] = None,
     btc_price: Annotated[str | None, typer.Option(help="Hand-typed loan: BTC price, USD.")] = None,
     loan: Annotated[str | None, typer.Option(help="Hand-typed loan: debt, USD.")] = None,
-    apr: Annotated[str, typer.Option(help="Hand-typed loan: yearly rate, 0.08 for 8%.")] = "0",
+    apr: Annotated[str, typer.Option(help="Hand-typed loan: yearly rate, 0.08 or 8%.")] = "0",
     liquidation_ltv: Annotated[str | None, typer.Option(help="Hand-typed loan: LTV liquidated at.")] = None,
     max_ltv: Annotated[str | None, typer.Option(help="Hand-typed loan: borrow limit.")] = None,
     compounding: Annotated[
@@ -68,11 +73,11 @@ def risk(
     margin_call_hf: Annotated[str, typer.Option(help="Margin call below this health factor.")] = "1.1",
     survive: Annotated[str, typer.Option(help="Max loan that survives this BTC fall.")] = "0.30",
     target_ltv: Annotated[str | None, typer.Option(help="What-if: repay or add BTC to this LTV.")] = None,
-    horizon: Annotated[int, typer.Option(help="Outlook horizon, days.")] = 14,
+    horizon: Annotated[int, typer.Option(min=1, max=3650, help="Outlook horizon, days.")] = 14,
     drift: Annotated[str, typer.Option(help="Yearly BTC price drift, 0 by default.")] = "0",
     volatility: Annotated[str | None, typer.Option(help="Yearly BTC volatility, e.g. 0.55.")] = None,
-    volatility_days: Annotated[int, typer.Option(help="Days of BTC/USD feed rounds to read.")] = 30,
-    paths: Annotated[int, typer.Option(help="Monte Carlo paths.")] = 100_000,
+    volatility_days: Annotated[int, typer.Option(min=2, max=365, help="Days of BTC/USD feed rounds to read.")] = 30,
+    paths: Annotated[int, typer.Option(min=2, max=10_000_000, help="Monte Carlo paths.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 0,
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
@@ -148,10 +153,10 @@ def _typed_loan(
             "no position: give wallet addresses, or a loan as --btc, --btc-price, --loan and --liquidation-ltv"
         )
     return manual_position(
-        btc=parse_decimal("--btc", btc),
-        btc_price=parse_decimal("--btc-price", btc_price),
-        loan=parse_decimal("--loan", loan),
-        apr=parse_decimal("--apr", apr),
+        btc=parse_amount("--btc", btc, MAX_BTC),
+        btc_price=parse_amount("--btc-price", btc_price, MAX_PRICE_USD),
+        loan=parse_amount("--loan", loan, MAX_LOAN_USD),
+        apr=parse_rate("--apr", apr),
         liquidation_ltv=parse_decimal("--liquidation-ltv", liquidation_ltv),
         max_ltv=parse_optional_decimal("--max-ltv", max_ltv),
     )

@@ -24,6 +24,7 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
+from chainwatch.files import writable_folder
 from chainwatch.rpc.reader import read_progress
 from chainwatch.scan import default_cache_dir, liqmap_json, liqmap_table, liquidation_map, plot_liqmap
 from chainwatch.scan.run import scan_markets
@@ -39,9 +40,15 @@ def scan(
     rpc: RpcOption = None,
     block: BlockOption = None,
     from_block: Annotated[
-        int | None, typer.Option(help="Scan logs from this block (default: the market's deployment).")
+        int | None, typer.Option(min=0, help="Scan logs from this block (default: the market's deployment).")
     ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where discovered accounts are kept between runs.")] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            callback=lambda path: path and writable_folder(path),
+            help="Where discovered accounts are kept between runs.",
+        ),
+    ] = None,
     plot: Annotated[Path | None, typer.Option(help="Also write the map as a PNG chart.")] = None,
     address_book: AddressBookOption = None,
     output_format: FormatOption = OutputFormat.table,

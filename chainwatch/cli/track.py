@@ -30,6 +30,7 @@ from chainwatch.cli.app import (
 from chainwatch.ens import parse_account
 from chainwatch.errors import ChainwatchError
 from chainwatch.export import snapshot_csv, snapshot_json
+from chainwatch.files import read_text
 from chainwatch.render import positions_table
 from chainwatch.rpc.reader import read_progress
 from chainwatch.snapshot import read_snapshot
@@ -44,10 +45,7 @@ class WalletsFileError(ChainwatchError):
 
 def read_wallets_file(path: Path) -> list[str]:
     """Wallets of a file, one a line; blank lines and `#` comments skipped; a bad line named."""
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise WalletsFileError(f"{path}: cannot read the wallets file ({exc.strerror or exc})") from None
+    lines = read_text(path, "wallets file", WalletsFileError).splitlines()
     accounts = []
     for number, line in enumerate(lines, 1):
         text = line.split("#", 1)[0].strip()

@@ -17,6 +17,7 @@ from typing import Any
 
 from chainwatch.costs.interest import COMPOUNDINGS
 from chainwatch.errors import ChainwatchError
+from chainwatch.files import read_text
 from chainwatch.tomlkeys import KeyPath, TomlFile, parse_toml
 
 DEFAULT_OFFERS = "offers.toml"
@@ -52,13 +53,7 @@ def load_offers(path: Path | None = None) -> list[Offer]:
     if path is None:
         text = resources.files("chainwatch.costs").joinpath(DEFAULT_OFFERS).read_text()
         return parse_offers(text, f"built-in {DEFAULT_OFFERS}")
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise OffersFileError(f"{path}: offers file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OffersFileError(f"{path}: cannot read offers file: {exc}") from None
-    return parse_offers(text, str(path))
+    return parse_offers(read_text(Path(path), "offers file", OffersFileError), str(path))
 
 
 def parse_offers(text: str, origin: str) -> list[Offer]:

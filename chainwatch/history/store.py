@@ -26,17 +26,22 @@ from typing import Any
 import platformdirs
 from sqlalchemy import Connection, CursorResult, Engine, and_, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from chainwatch.alerts.messages import Message
 from chainwatch.alerts.tracker import Alert, PositionKey
 from chainwatch.errors import ChainwatchError
-from chainwatch.history.migrations import migrate
+from chainwatch.history.migrations import SchemaError, migrate
 from chainwatch.history.schema import alerts, holdings, positions, snapshots
 from chainwatch.model import Asset, Holding, Position, Snapshot
 from chainwatch.rpc import redact
 
 DB_ENV = "CHAINWATCH_DB"
+
+
+def _reason(exc: DatabaseError) -> str:
+    """The driver's own first line (e.g. "file is not a database"), without SQLAlchemy's notes."""
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
 
 
 def _inserted_id(result: CursorResult[Any]) -> int:
@@ -146,8 +151,18 @@ class HistoryStore:
             migrate(engine)
         except OperationalError as exc:
             engine.dispose()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise HistoryStoreError(f"cannot open {resolved.render_as_string(hide_password=True)}: {reason}") from None
+            raise HistoryStoreError(
+                f"cannot open {resolved.render_as_string(hide_password=True)}: {_reason(exc)}"
+            ) from None
+        except SchemaError as exc:  # a database, but not (or not yet) one this chainwatch can use
+            engine.dispose()
+            raise SchemaError(f"{resolved.render_as_string(hide_password=True)}: {exc}") from None
+        except DatabaseError as exc:  # a file that is not SQLite, or a foreign or corrupt database
+            engine.dispose()
+            raise HistoryStoreError(
+                f"{resolved.render_as_string(hide_password=True)} is not a usable history database ({_reason(exc)}): "
+                "move it aside, or give another --db"
+            ) from None
         except BaseException:
             engine.dispose()
             raise

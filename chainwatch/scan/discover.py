@@ -20,6 +20,10 @@ class DiscoveryUnsupportedError(ChainwatchError):
     """A market whose adapter cannot name its accounts from logs."""
 
 
+class ScanRangeError(ChainwatchError):
+    """A block range to scan that the chain does not have."""
+
+
 def discover_accounts(
     adapter: Adapter,
     reader: BlockReader,
@@ -41,6 +45,8 @@ def discover_accounts(
         )
     scanner = LogScanner(reader.pool)
     head = reader.block.number
+    if from_block is not None and from_block > head:
+        raise ScanRangeError(f"--from-block {from_block} is past the block read ({head})")
     found: set[str] = set()
     for logs in filters:
         cache = DiscoveryCache(cache_dir, adapter.chain.chain_id, logs)
