@@ -10,6 +10,7 @@ import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chainwatch.context import iso_time
 from chainwatch.model import Holding, Position, Snapshot
 
 # Cells a spreadsheet would run as a formula: a token symbol read on chain can be anything.
@@ -70,7 +71,7 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "chain": snapshot.chain,
         "chain_id": snapshot.chain_id,
         "block": snapshot.block_number,
-        "timestamp": snapshot.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": iso_time(snapshot.timestamp),
         "positions": [position_json(p) for p in snapshot.positions],
         "warnings": list(snapshot.warnings),
     }
@@ -96,7 +97,7 @@ def snapshot_frame(snapshot: Snapshot, detail: bool = False) -> pd.DataFrame:
             "chain": snapshot.chain,
             "chain_id": snapshot.chain_id,
             "block": snapshot.block_number,
-            "timestamp": snapshot.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": iso_time(snapshot.timestamp),
             "protocol": position.protocol,
             "market": position.market,
             "account": position.account,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from chainwatch.adapters import adapter_class
-from chainwatch.chain import Chain
+from chainwatch.chain import Chain, MarketConfig
 from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Snapshot
@@ -22,6 +22,21 @@ from chainwatch.sanity import snapshot_warnings
 
 class UnknownProtocolError(ChainwatchError):
     """A `--protocol` filter that names no market of the chain."""
+
+
+def select_markets(chain: Chain, protocols: Sequence[str]) -> list[MarketConfig]:
+    """The markets of `chain` a `--protocol` filter names, by adapter family or market name
+    (`aave-v3`, `spark`); all of them for no filter. A filter naming nothing is an error."""
+    markets = list(chain.markets)
+    if not protocols:
+        return markets
+    known = {m.protocol for m in markets} | {m.name for m in markets}
+    unknown = [p for p in protocols if p not in known]
+    if unknown:
+        raise UnknownProtocolError(
+            f"unknown protocol {unknown[0]!r} on {chain.name} (known: {', '.join(sorted(known))})"
+        )
+    return [m for m in markets if m.protocol in protocols or m.name in protocols]
 
 
 def open_reader(chain: Chain, rpc: Sequence[str] = (), block: int | None = None) -> BlockReader:
@@ -54,15 +69,7 @@ def read_snapshot(
     `accounts` are addresses or ENS names; a name resolves at that same block, through the same
     endpoints. `protocols` filters markets by adapter family or by market name (`aave-v3`, `spark`).
     """
-    markets = list(chain.markets)
-    if protocols:
-        known = {m.protocol for m in markets} | {m.name for m in markets}
-        unknown = [p for p in protocols if p not in known]
-        if unknown:
-            raise UnknownProtocolError(
-                f"unknown protocol {unknown[0]!r} on {chain.name} (known: {', '.join(sorted(known))})"
-            )
-        markets = [m for m in markets if m.protocol in protocols or m.name in protocols]
+    markets = select_markets(chain, protocols)
     reader = open_reader(chain, rpc, block)
     wallets = list(dict.fromkeys(resolve_accounts(chain, accounts, lambda: reader)))
     adapters = [adapter_class(market.protocol)(chain, market) for market in markets]

@@ -29,6 +29,7 @@ from chainwatch.cli.app import (
     render_text,
     stdout,
 )
+from chainwatch.context import RunContext
 from chainwatch.ens import parse_account
 from chainwatch.model import Compounding, Position
 from chainwatch.risk.errors import RiskInputError
@@ -107,8 +108,10 @@ def risk(
             raise RiskInputError(f"no position for these wallets at block {snapshot.block_number}")
         positions: tuple[Position, ...] = snapshot.positions
         block = snapshot.block_number
+        context = RunContext.of(snapshot)
     else:
         positions = (_typed_loan(btc, btc_price, loan, apr, liquidation_ltv, max_ltv),)
+        context = RunContext.unread()
     given_volatility = parse_optional_decimal("--volatility", volatility)
     if given_volatility is None:
         annual_volatility = chain_btc_volatility(chain_config, rpc or (), block, volatility_days)
@@ -129,7 +132,7 @@ def risk(
         paths=paths,
         seed=seed,
     )
-    report = build_report(positions, settings)
+    report = build_report(positions, settings, context)
     if plot:
         plot_ltv_curves(positions, plot)
     if output_format is RiskFormat.json:

@@ -24,6 +24,7 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
+from chainwatch.context import RunContext
 from chainwatch.files import writable_folder
 from chainwatch.rpc.reader import read_progress
 from chainwatch.scan import default_cache_dir, liqmap_json, liqmap_table, liquidation_map, plot_liqmap
@@ -34,7 +35,9 @@ from chainwatch.scan.run import scan_markets
 def scan(
     market: Annotated[
         list[str] | None,
-        typer.Option("--market", help="Market name from the address book (repeatable; default: all)."),
+        typer.Option(
+            "--protocol", "--market", help="Only these markets: a family (aave-v3) or a name (spark); repeatable."
+        ),
     ] = None,
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
@@ -83,9 +86,7 @@ def scan(
         plot_liqmap(liqmap, plot)
     document = liqmap_json(
         liqmap,
-        chain=the_chain.name,
-        block_number=result.block.number,
-        timestamp=result.block.timestamp,
+        context=RunContext(the_chain.name, the_chain.chain_id, result.block.number, result.block.timestamp),
         markets=result.markets,
         accounts=result.accounts,
     )

@@ -328,7 +328,7 @@ def history(
     """LTV, health factor, BTC price, debt and collateral over time, from the stored history."""
     from chainwatch.history import HistoryStore
     from chainwatch.history.plot import write_plot
-    from chainwatch.history.report import history_csv, history_json, history_table
+    from chainwatch.history.report import history_csv, history_document, history_table
 
     account = parse_account(address)
     if is_name(account):
@@ -341,7 +341,7 @@ def history(
         write_plot(rows, plot)
         stderr.print(f"wrote {plot}")
     if output_format is OutputFormat.json:
-        emit(json.dumps(history_json(rows), indent=2) + "\n", output)
+        emit(json.dumps(history_document(account, chain, rows), indent=2) + "\n", output)
     elif output_format is OutputFormat.csv:
         emit(history_csv(rows), output)
     elif output:

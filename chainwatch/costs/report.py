@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.chains import get_chain
+from chainwatch.context import RunContext
 from chainwatch.costs.compare import Comparison, Loan, compare, comparison_json
 from chainwatch.costs.gas import GasPrice
 from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, load_gas_units
@@ -60,7 +61,7 @@ def run_comparison(settings: CompareSettings) -> tuple[Comparison, dict[str, Any
     """The comparison, and the JSON report (the documented schema) the tables are drawn from."""
     days = settings.loan.days
     offers = load_offers(settings.offers_file)
-    context: dict[str, Any] = {"chain": None, "block": None}
+    context: dict[str, Any] = RunContext.unread().json()
     btc_price = settings.btc_price_usd
     defi: list[CostOption]
     if settings.reads_chain:
@@ -87,9 +88,8 @@ def run_comparison(settings: CompareSettings) -> tuple[Comparison, dict[str, Any
         btc_price = btc_price or terms.btc_usd
         gas_price = terms.gas_price
         context = {
-            "chain": chain.name,
-            "block": terms.block.number,
-            "eth_usd": decimal_text(terms.eth_usd),
+            **RunContext(chain.name, chain.chain_id, terms.block.number, terms.block.timestamp).json(),
+            "eth_price_usd": decimal_text(terms.eth_usd),
             "gas_price_gwei": None
             if gas_price is None
             else {k: decimal_text(getattr(gas_price, k)) for k in ("base_fee", "low", "median", "high")},

@@ -87,7 +87,7 @@ def comparison_tables(report: dict[str, Any]) -> Group:
         notes.append(
             f"gas price {Decimal(gas_price['low']):.3f} / {Decimal(gas_price['median']):.3f} / "
             f"{Decimal(gas_price['high']):.3f} gwei (low / median / high), "
-            f"ETH ${Decimal(report['eth_usd']):,.2f}"
+            f"ETH ${Decimal(report['eth_price_usd']):,.2f}"
         )
     notes += [f"skipped {line}" for line in report.get("skipped", [])]
     parts.append("\n".join(notes))

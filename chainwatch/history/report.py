@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from chainwatch.context import iso_time
 from chainwatch.export import decimal_text, neutralise_formula
 from chainwatch.history.store import HistoryRow
 from chainwatch.render import health, money, percent, short_address
@@ -25,7 +26,7 @@ HISTORY_COLUMNS = [
 
 def row_json(row: HistoryRow) -> dict[str, Any]:
     return {
-        "timestamp": row.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": iso_time(row.timestamp),
         "chain": row.chain,
         "block": row.block_number,
         "account": row.account,
@@ -44,6 +45,22 @@ def row_json(row: HistoryRow) -> dict[str, Any]:
 
 def history_json(rows: Sequence[HistoryRow]) -> list[dict[str, Any]]:
     return [row_json(row) for row in rows]
+
+
+def history_document(account: str, chain: str | None, rows: Sequence[HistoryRow]) -> dict[str, Any]:
+    """`history --format json`: the readings, opened by the context every command's JSON has;
+    its block and time are the latest reading's (null when there is none)."""
+    latest = max(rows, key=lambda row: row.timestamp, default=None)
+    return {
+        "chain": chain
+        if chain is not None
+        else (latest.chain if latest and len({r.chain for r in rows}) == 1 else None),
+        "chain_id": None,  # the database keeps chain names; `track` gives the id
+        "block": latest.block_number if latest else None,
+        "timestamp": iso_time(latest.timestamp) if latest else None,
+        "account": account,
+        "readings": history_json(rows),
+    }
 
 
 def history_csv(rows: Sequence[HistoryRow]) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from chainwatch.context import RunContext, iso_time
 from chainwatch.export import decimal_text
 from chainwatch.model import DAYS_PER_YEAR, Compounding, Position
 from chainwatch.risk.errors import RiskInputError, require_fraction, require_positive
@@ -96,9 +98,10 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
         "account": position.account,
         "chain": position.chain,
         "block": position.block_number,
+        "timestamp": position.timestamp,
         "collateral_usd": position.collateral_usd,
         "debt_usd": position.debt_usd,
-        "btc_price": position.btc_price_usd,
+        "btc_price_usd": position.btc_price_usd,
         "ltv": position.ltv,
         "max_ltv": position.max_ltv,
         "liquidation_ltv": position.liquidation_ltv,
@@ -106,7 +109,7 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
         "status": settings.bands.status(position.health_factor),
         "liquidation_price_btc": position.liquidation_price_btc,
         "margin_of_safety_usd": None if margin is None else margin.usd,
-        "margin_of_safety_pct": None if margin is None else margin.fraction,
+        "margin_of_safety_fraction": None if margin is None else margin.fraction,
         "price_scenarios": [asdict(s) for s in price_scenarios(position, settings.changes, settings.bands)],
         "time_scenarios": [asdict(s) for s in time_scenarios(position, settings.days, settings.compounding)],
         "max_loan_for_drop": {
@@ -124,9 +127,10 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
     }
 
 
-def build_report(positions: Sequence[Position], settings: RiskSettings) -> dict[str, Any]:
+def build_report(positions: Sequence[Position], settings: RiskSettings, context: RunContext) -> dict[str, Any]:
     portfolio = portfolio_risk(positions)
     return {
+        **context.json(),
         "compounding": settings.compounding,
         "volatility_annual": settings.volatility,
         "volatility_source": settings.volatility_source,
@@ -149,9 +153,12 @@ def build_report(positions: Sequence[Position], settings: RiskSettings) -> dict[
 
 
 def report_json(value: Any) -> Any:
-    """The report with decimals as plain-notation strings and enums as their values."""
+    """The report with decimals as plain-notation strings, enums as their values and times as
+    UTC ISO 8601 with Z."""
     if isinstance(value, Decimal):
         return decimal_text(value)
+    if isinstance(value, datetime):
+        return iso_time(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):

@@ -60,7 +60,7 @@ class StatusBands:
 @dataclass(frozen=True)
 class PriceScenario:
     change: Decimal
-    btc_price: Decimal | None
+    btc_price_usd: Decimal | None
     ltv: Decimal | None
     health_factor: Decimal | None
     status: Status
@@ -70,7 +70,7 @@ def price_scenario(position: Position, change: Decimal, bands: StatusBands) -> P
     moved = at_btc_change(position, change)
     return PriceScenario(
         change=change,
-        btc_price=moved.btc_price_usd,
+        btc_price_usd=moved.btc_price_usd,
         ltv=moved.ltv,
         health_factor=moved.health_factor,
         status=bands.status(moved.health_factor),

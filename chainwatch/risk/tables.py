@@ -40,7 +40,7 @@ def _scenario_table(
     for s in scenarios:
         table.add_row(
             name(s),
-            money(s["btc_price"]),
+            money(s["btc_price_usd"]),
             percent(s["ltv"]),
             health(s["health_factor"]),
             _status(s["status"]),
@@ -52,14 +52,14 @@ def _summary(p: dict[str, Any]) -> Table:
     margin, survive = p["margin_of_safety_usd"], p["max_loan_for_drop"]
     rows = [
         ("collateral / debt", f"{money(p['collateral_usd'])} / {money(p['debt_usd'])}"),
-        ("BTC price", money(p["btc_price"])),
+        ("BTC price", money(p["btc_price_usd"])),
         ("LTV", f"{percent(p['ltv'])} (max {percent(p['max_ltv'])})"),
         ("liquidation LTV", percent(p["liquidation_ltv"])),
         ("health factor", f"{health(p['health_factor'])}  {_status(p['status'])}"),
         ("liquidation price", money(p["liquidation_price_btc"])),
         (
             "margin of safety",
-            "-" if margin is None else f"{money(margin)} ({percent(p['margin_of_safety_pct'])})",
+            "-" if margin is None else f"{money(margin)} ({percent(p['margin_of_safety_fraction'])})",
         ),
         (f"max loan surviving a {percent(survive['drop'])} fall", money(survive["max_loan"])),
     ]

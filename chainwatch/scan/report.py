@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
+from chainwatch.context import RunContext
 from chainwatch.export import decimal_text
 from chainwatch.files import write_atomic
 from chainwatch.render import money
@@ -37,9 +37,7 @@ def _band_json(band: Band, cumulative: Decimal | None = None) -> dict[str, Any]:
 def liqmap_json(
     liqmap: LiquidationMap,
     *,
-    chain: str,
-    block_number: int,
-    timestamp: datetime,
+    context: RunContext,
     markets: Sequence[str],
     accounts: int,
 ) -> dict[str, Any]:
@@ -51,12 +49,10 @@ def liqmap_json(
         cumulative += band.wbtc
         bands.append(_band_json(band, cumulative))
     return {
-        "chain": chain,
-        "block_number": block_number,
-        "timestamp": timestamp.isoformat(),
+        **context.json(),
         "markets": list(markets),
         "asset": liqmap.asset,
-        "price_usd": decimal_text(liqmap.price_usd),
+        "btc_price_usd": decimal_text(liqmap.price_usd),
         "accounts_scanned": accounts,
         "liquidatable_now": _band_json(liqmap.now),
         "bands": bands,

@@ -9,19 +9,14 @@ from pathlib import Path
 
 from chainwatch.adapters import Adapter, adapter_class
 from chainwatch.chain import Chain
-from chainwatch.errors import ChainwatchError
 from chainwatch.model import Position
 from chainwatch.rpc import Block, BlockReader
 from chainwatch.scan.discover import discover_accounts
 from chainwatch.scan.liqmap import asset_amount
-from chainwatch.snapshot import open_reader
+from chainwatch.snapshot import open_reader, select_markets
 
 # Called with a market's name, the last block its scan has covered and the pinned block.
 ScanProgress = Callable[[str, int, int], None]
-
-
-class UnknownMarketError(ChainwatchError):
-    """A `--market` that names no market of the chain."""
 
 
 @dataclass(frozen=True)
@@ -44,12 +39,8 @@ def scan_markets(
 ) -> ScanResult:
     """Every position with the chain's WBTC as collateral in the named markets (when none: all
     those whose adapter can discover accounts)."""
-    known = {m.name: m for m in chain.markets}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise UnknownMarketError(f"unknown market {unknown[0]!r} on {chain.name} (known: {', '.join(sorted(known))})")
     if names:
-        adapters = [adapter_class(known[n].protocol)(chain, known[n]) for n in dict.fromkeys(names)]
+        adapters = [adapter_class(m.protocol)(chain, m) for m in select_markets(chain, names)]
     else:  # every market whose adapter can discover accounts; a named one that cannot is an error
         adapters = [a for a in (adapter_class(m.protocol)(chain, m) for m in chain.markets) if can_discover(a)]
     markets = [a.market for a in adapters]

@@ -109,7 +109,7 @@ def test_compare_against_the_devnet(chain, cli):
     assert code == 0, err
     report = json.loads(out)
     assert report["chain"] == "devnet" and report["block"] == chain.w3.eth.block_number
-    assert D(report["eth_usd"]) == 3000 and D(report["btc_price_usd"]) == 60_000
+    assert D(report["eth_price_usd"]) == 3000 and D(report["btc_price_usd"]) == 60_000
     options = {o["name"]: o for o in report["options"]}
     assert {"aave-v3", "spark"} <= set(options) and {"Strike", "Ledn"} <= set(options)
     units = load_gas_units()["aave-v3"].total(DEFAULT_LIFECYCLE)

@@ -31,7 +31,7 @@ def test_risk_of_live_positions_agrees_with_track_at_the_same_block(devnet, cli)
         assert live["block"] == tracked["block"]
         for key in ("ltv", "health_factor", "liquidation_price_btc", "liquidation_ltv"):
             assert live[key] == seen[key]
-        assert D(live["btc_price"]) == D(60000)
+        assert D(live["btc_price_usd"]) == D(60000)
         probability = live["liquidation_probability"]
         assert D(0) <= D(probability["probability"]) <= D(1)
     assert D(risk["portfolio"]["debt_usd"]) == sum(D(p["debt_usd"]) for p in tracked["positions"])

@@ -68,7 +68,7 @@ def test_bands_sum_to_the_totals(loans):
             if p.health_factor is not None
             and p.health_factor >= 1
             and p.liquidation_price_btc is not None
-            and band.price_low <= p.liquidation_price_btc < band.price_high
+            and band.price_low < p.liquidation_price_btc <= band.price_high  # liquidated once BTC is below it
         ]
         assert band.positions == len(inside)
 

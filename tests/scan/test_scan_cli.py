@@ -24,8 +24,8 @@ def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
         "devnet",
         "--rpc",
         chain.rpc_url,
-        "--market",
-        "aave-v3",
+        "--protocol",
+        "aave-v3",  # the family: the devnet's aave-v3, aave-v3.6 and spark markets
         "--cache-dir",
         tmp_path / "cache",
         "--format",
@@ -35,7 +35,8 @@ def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
     )
     assert code == 0, err
     data = json.loads(out)
-    assert data["markets"] == ["aave-v3"] and data["price_usd"] == "60000"
+    assert data["markets"] == ["aave-v3", "aave-v3.6", "spark"] and data["btc_price_usd"] == "60000"
+    assert data["chain"] == "devnet" and data["chain_id"] == 31337 and data["timestamp"].endswith("Z")
     assert data["accounts_scanned"] >= 3
     rows = [data["liquidatable_now"], *data["bands"], data["on_btc_rise"], data["no_liquidation_price"]]
     for key in ("collateral_asset", "collateral_usd", "debt_usd"):
@@ -47,8 +48,8 @@ def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
 
 
 def test_scan_names_an_unknown_market(chain, cli, tmp_path):
-    code, _, err = cli("scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--market", "nope", "--cache-dir", tmp_path)
-    assert code == 1 and "unknown market 'nope'" in err
+    code, _, err = cli("scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--protocol", "nope", "--cache-dir", tmp_path)
+    assert code == 1 and "unknown protocol 'nope' on devnet" in err
 
 
 def test_track_reads_a_wallets_file(chain, cli, tmp_path):

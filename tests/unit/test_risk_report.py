@@ -4,29 +4,31 @@ from decimal import Decimal
 
 import pytest
 
+from chainwatch.context import RunContext
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.manual import manual_position
 from chainwatch.risk.report import RiskSettings, build_report, report_json
 
 D = Decimal
 CLASSIC = manual_position(D("0.15"), D(100000), D(7000), D("0.08"), D("0.75"))
+CONTEXT = RunContext.unread()
 SETTINGS = RiskSettings(volatility=D("0.55"), volatility_source="--volatility", paths=20_000)
 
 
 def test_position_figures_under_the_documented_keys():
-    data = report_json(build_report([CLASSIC], RiskSettings(**{**SETTINGS.__dict__, "target_ltv": D("0.3")})))
+    data = report_json(build_report([CLASSIC], RiskSettings(**{**SETTINGS.__dict__, "target_ltv": D("0.3")}), CONTEXT))
     (p,) = data["positions"]
     assert {
-        "ltv", "liquidation_price_btc", "margin_of_safety_usd", "margin_of_safety_pct",
+        "ltv", "liquidation_price_btc", "margin_of_safety_usd", "margin_of_safety_fraction",
         "price_scenarios", "time_scenarios", "max_loan_for_drop", "what_if",
         "liquidation_probability",
     } <= set(p)  # fmt: skip
     assert D(p["liquidation_price_btc"]).quantize(D("0.01")) == D("62222.22")
-    assert D(p["margin_of_safety_pct"]).quantize(D("0.0001")) == D("0.3778")
-    assert set(p["price_scenarios"][0]) == {"change", "btc_price", "ltv", "health_factor", "status"}
+    assert D(p["margin_of_safety_fraction"]).quantize(D("0.0001")) == D("0.3778")
+    assert set(p["price_scenarios"][0]) == {"change", "btc_price_usd", "ltv", "health_factor", "status"}
     fall = p["price_scenarios"][1]  # BTC 70,000: HF 0.15 × 70,000 × 0.75 / 7,000 = 1.125
     assert (fall["change"], fall["status"]) == ("-0.30", "warning")
-    assert (D(fall["btc_price"]), D(fall["health_factor"])) == (D(70000), D("1.125"))
+    assert (D(fall["btc_price_usd"]), D(fall["health_factor"])) == (D(70000), D("1.125"))
     assert [t["days"] for t in p["time_scenarios"]] == [30, 90, 180]
     assert set(p["time_scenarios"][0]) == {
         "days",
@@ -64,7 +66,7 @@ def test_every_number_but_counts_is_a_string():
         else:
             yield value
 
-    data = report_json(build_report([CLASSIC], SETTINGS))
+    data = report_json(build_report([CLASSIC], SETTINGS, CONTEXT))
     assert not any(isinstance(leaf, float) for leaf in leaves(data))
     assert all(isinstance(leaf, (str, int, type(None))) for leaf in leaves(data))
 
@@ -72,7 +74,7 @@ def test_every_number_but_counts_is_a_string():
 def test_the_outlook_includes_interest_to_the_horizon():
     # HF 1.125 today, so the 14-day probability is large enough to sample well (about 0.3).
     example = manual_position(D("0.5"), D(60000), D(20000), D("0.08"), D("0.75"))
-    (p,) = build_report([example], SETTINGS)["positions"]
+    (p,) = build_report([example], SETTINGS, CONTEXT)["positions"]
     current = p["outlook"]["scenarios"][0]
     assert current["change"] == 0 and current["ltv"] > p["ltv"]
     odds = p["liquidation_probability"]
@@ -82,7 +84,7 @@ def test_the_outlook_includes_interest_to_the_horizon():
 
 def test_a_loan_without_debt_has_no_liquidation_figures():
     free = manual_position(D(1), D(60000), D(0), D(0), D("0.75"))
-    (p,) = report_json(build_report([free], SETTINGS))["positions"]
+    (p,) = report_json(build_report([free], SETTINGS, CONTEXT))["positions"]
     assert p["liquidation_price_btc"] is None and p["margin_of_safety_usd"] is None
     assert p["liquidation_probability"] is None
     assert p["health_factor"] is None and p["status"] == "healthy"
@@ -90,7 +92,7 @@ def test_a_loan_without_debt_has_no_liquidation_figures():
 
 def test_portfolio_section():
     other = manual_position(D("0.5"), D(100000), D(20000), D(0), D("0.75"))
-    portfolio = build_report([CLASSIC, other], SETTINGS)["portfolio"]
+    portfolio = build_report([CLASSIC, other], SETTINGS, CONTEXT)["portfolio"]
     assert portfolio["positions"] == 2
     assert portfolio["collateral_usd"] == D(65000) and portfolio["debt_usd"] == D(27000)
     assert round(portfolio["first_liquidation_price_btc"], 2) == D("62222.22")

@@ -28,7 +28,7 @@ LOAN = manual_position(D("0.5"), D(60000), D(20000), D("0.08"), D("0.75"))
 def test_a_thirty_percent_fall_on_the_example_loan():
     s = price_scenario(LOAN, D("-0.30"), BANDS)
     # BTC 42,000; collateral 21,000; LTV 20,000/21,000; HF 21,000 × 0.75 / 20,000 = 0.7875
-    assert s.btc_price == D(42000)
+    assert s.btc_price_usd == D(42000)
     assert round(s.ltv, 6) == D("0.952381")
     assert s.health_factor == D("0.7875")
     assert s.status is Status.LIQUIDATION
@@ -37,7 +37,7 @@ def test_a_thirty_percent_fall_on_the_example_loan():
 def test_a_rise_lowers_ltv():
     s = price_scenario(LOAN, D("0.30"), BANDS)
     # BTC 78,000; collateral 39,000; HF 39,000 × 0.75 / 20,000 = 1.4625
-    assert s.btc_price == D(78000)
+    assert s.btc_price_usd == D(78000)
     assert round(s.ltv, 6) == D("0.512821")
     assert s.health_factor == D("1.4625")
     assert s.status is Status.WARNING

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from rich.console import Console
 
+from chainwatch.context import RunContext
 from chainwatch.risk.manual import manual_position
 from chainwatch.risk.report import RiskSettings, build_report
 from chainwatch.risk.tables import risk_tables
 
 D = Decimal
+CONTEXT = RunContext.unread()
 SETTINGS = RiskSettings(D("0.55"), "--volatility", target_ltv=D("0.3"), paths=1000)
 
 
@@ -22,7 +24,7 @@ def text(report) -> str:
 
 def test_one_loan():
     loan = manual_position(D("0.15"), D(100000), D(7000), D("0.08"), D("0.75"))
-    out = text(build_report([loan], SETTINGS))
+    out = text(build_report([loan], SETTINGS, CONTEXT))
     assert "$62,222.22" in out and "$37,777.78 (37.78%)" in out
     assert "-30%" in out and "big bear" in out and "repay" in out and "add BTC" in out
     assert "all 1 positions" not in out
@@ -31,6 +33,6 @@ def test_one_loan():
 def test_several_loans_add_the_portfolio():
     tight = replace(manual_position(D("0.15"), D(100000), D(7000), D(0), D("0.75")), account="0xa")
     loose = replace(manual_position(D("0.5"), D(100000), D(20000), D(0), D("0.75")), account="0xb")
-    out = text(build_report([tight, loose], SETTINGS))
+    out = text(build_report([tight, loose], SETTINGS, CONTEXT))
     assert "all 2 positions" in out and "manual · 0xa (health 1.607)" in out
     assert "$53,333.33" in out

@@ -91,7 +91,9 @@ def test_check_exits_3_only_past_the_threshold(chain, cli, tmp_path):
     assert code == 3 and "PAST THRESHOLD" in out and wallet in out
     code, out, err = cli("history", wallet, "--db", str(tmp_path / "h.sqlite3"), "--format", "json")
     assert code == 0, err
-    assert len(json.loads(out)) == 1  # --record stored the reading
+    document = json.loads(out)
+    assert len(document["readings"]) == 1  # --record stored the reading
+    assert document["block"] == document["readings"][0]["block"] and document["account"] == wallet
 
 
 def test_absolute_and_relative_thresholds_are_exclusive(chain, cli):
