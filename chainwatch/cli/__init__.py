@@ -1,9 +1,9 @@
 """The `chainwatch` command line: parse, call the library, render. Nothing else lives here.
 
 Each command family has its own module that registers on `app`. Data goes to stdout,
-diagnostics to stderr. Every failure is one line on stderr and an exit code: 0 ok, 1 a
-user-facing failure, 2 a usage error (a bad option or argument), 3 where `check` finds a
-position past its threshold, 130 interrupted.
+diagnostics to stderr. Every failure is one line on stderr and an exit code: 0 ok, 1 a bad
+input or configuration, 2 a usage error (a bad option or argument), 3 where `check` finds a
+position past its threshold, 4 something requested could not be read, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, prog_name="chainwatch", standalone_mode=False)
     except ChainwatchError as exc:
         _error(str(exc))
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except click_exceptions.ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # `chainwatch` alone: typer printed the help
             sys.exit(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 import typer
 from rich.markup import escape
@@ -21,6 +22,7 @@ from chainwatch.cli.app import (
     render_text,
     stdout,
 )
+from chainwatch.context import RunContext
 from chainwatch.rpc import RpcError, RpcSettings
 from chainwatch.rpc.probe import GAS_ASK, EndpointReport, check_endpoints
 from chainwatch.rpc.urls import rpc_urls
@@ -45,9 +47,9 @@ def check(
     reports = check_endpoints(rpc_urls(target, rpc or ()), RpcSettings.from_env().timeout)
     if output_format is OutputFormat.json:
         rows = [{**asdict(r), "usable": r.usable(target.chain_id)} for r in reports]
-        emit(
-            json.dumps({"chain": target.name, "chain_id": target.chain_id, "endpoints": rows}, indent=2) + "\n", output
-        )
+        heads = [r.head for r in reports if r.usable(target.chain_id) and r.head is not None]
+        context = RunContext(target.name, target.chain_id, max(heads, default=None), datetime.now(UTC))
+        emit(json.dumps({**context.json(), "endpoints": rows}, indent=2) + "\n", output)
     elif output_format is OutputFormat.csv:
         raise typer.BadParameter("rpc check writes table or json", param_hint="--format")
     elif output:

@@ -48,7 +48,9 @@ def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
 
 
 def test_scan_names_an_unknown_market(chain, cli, tmp_path):
-    code, _, err = cli("scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--protocol", "nope", "--cache-dir", tmp_path)
+    code, _, err = cli(
+        "scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--protocol", "nope", "--cache-dir", tmp_path
+    )
     assert code == 1 and "unknown protocol 'nope' on devnet" in err
 
 
