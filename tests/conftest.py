@@ -8,6 +8,7 @@ price moves or time jumps.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -19,6 +20,10 @@ from chainwatch.cli import main
 from chainwatch.devnet.deployment import Deployment
 from chainwatch.devnet.node import rpc
 from chainwatch.devnet.service import DevnetInfo, start
+
+# A run started in the background (`./scripts/test.sh &`) inherits SIGINT ignored, and so would
+# every CLI a test starts: the Ctrl-C tests need it delivered, as in a terminal.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ position past its threshold, 4 something requested could not be read, 130 interr
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 import typer
 from rich.markup import escape
@@ -42,11 +44,20 @@ def main(argv: list[str] | None = None) -> None:
         _error(f"{exc.format_message()} (see `{command} --help`)")
         sys.exit(EXIT_USAGE)
     except (KeyboardInterrupt, typer.Abort):
-        stderr.print("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
     if code == EXIT_INTERRUPTED:  # typer turns a Ctrl-C inside a command into this exit code
-        stderr.print("interrupted")
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> NoReturn:
+    """Exit at once on Ctrl-C. A read in a worker thread may be waiting on a silent endpoint, and
+    a normal exit would join that thread until its timeout; every file chainwatch writes is
+    written atomically and every database change is a committed transaction, so nothing is lost."""
+    stderr.print("interrupted")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _error(message: str) -> None:

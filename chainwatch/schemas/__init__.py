@@ -1,0 +1,22 @@
+"""JSON Schemas (draft 2020-12) of every command's `--format json` document, shipped in the
+package so scripts, the dashboard's API and the tests check against one definition.
+
+Each schema is `NAME.schema.json` (track, check, risk, compare, scan, history, rpc-check); they
+share `common.schema.json` through relative `$ref`s resolved by `$id`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+COMMANDS = ("track", "check", "risk", "compare", "scan", "history", "rpc-check")
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The schema `name` (a command, or "common") as a dict."""
+    document: dict[str, Any] = json.loads(files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+    return document
