@@ -8,18 +8,16 @@ gets its own table titled with its full address, so the address can be copied.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 
-from rich import box
-from rich.console import Console, Group, JustifyMethod, RenderableType
+from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from chainwatch.model import Holding, Position, Snapshot
+from chainwatch.tablefit import Column, compact_table, dropped_note, fit_columns
 
 
 def money(value: Decimal | None) -> str:
@@ -61,72 +59,46 @@ def short_address(address: str) -> str:
     return f"{address[:6]}…{address[-4:]}"
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of the positions table; `keep` ranks it: the lowest goes first when the
-    table is too wide for the terminal."""
-
-    header: str
-    cell: Callable[[Position, bool], str]
-    keep: int
-    justify: JustifyMethod = "right"
-    wide_only: bool = False
-
-
-COLUMNS = (
-    Column("market", lambda p, wide: escape(p.protocol), keep=9, justify="left"),
-    Column("collateral", lambda p, wide: _amounts(p.collateral, p.collateral_usd, wide), keep=3, justify="left"),
-    Column("debt", lambda p, wide: _amounts(p.debt, p.debt_usd, wide), keep=2, justify="left"),
-    Column("LTV", lambda p, wide: percent(p.ltv), keep=8),
-    Column("max LTV", lambda p, wide: percent(p.max_ltv), keep=0, wide_only=True),
-    Column("liq. LTV", lambda p, wide: percent(p.liquidation_ltv), keep=4),
-    Column("health", lambda p, wide: health(p.health_factor), keep=7),
-    Column(
-        "liq. BTC",
-        lambda p, wide: money(p.liquidation_price_btc) if wide else whole_money(p.liquidation_price_btc),
-        keep=6,
-    ),
-    Column(
-        "headroom",
-        lambda p, wide: f"{money(p.headroom_usd)}\n[dim]{percent(p.headroom_fraction)}[/]",
-        keep=1,
-        wide_only=True,
-    ),
-)
-
-
-def _table(positions: Sequence[Position], columns: Sequence[Column], title: str, wide: bool) -> Table:
-    table = Table(
-        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True
-    )
-    for column in columns:
-        table.add_column(column.header, justify=column.justify, no_wrap=True)
-    for position in positions:
-        table.add_row(*(column.cell(position, wide) for column in columns))
-    return table
-
-
-def _width(renderable: RenderableType) -> int:
-    console = Console(width=10_000, file=io.StringIO())
-    return console.measure(renderable).maximum
+def position_columns(wide: bool) -> list[Column[Position]]:
+    """The positions table's columns: the compact default, or with `wide` every figure at full
+    precision. Ranks (`keep`) say what goes first on a narrow terminal: headroom and max LTV,
+    then the debt and collateral amounts, never the market or the LTV."""
+    liquidation_price = money if wide else whole_money
+    columns: list[Column[Position]] = [
+        Column("market", lambda p: escape(p.protocol), keep=9, justify="left"),
+        Column("collateral", lambda p: _amounts(p.collateral, p.collateral_usd, wide), keep=3, justify="left"),
+        Column("debt", lambda p: _amounts(p.debt, p.debt_usd, wide), keep=2, justify="left"),
+        Column("LTV", lambda p: percent(p.ltv), keep=8),
+    ]
+    if wide:
+        columns.append(Column("max LTV", lambda p: percent(p.max_ltv), keep=0))
+    columns += [
+        Column("liq. LTV", lambda p: percent(p.liquidation_ltv), keep=4),
+        Column("health", lambda p: health(p.health_factor), keep=7),
+        Column("liq. BTC", lambda p: liquidation_price(p.liquidation_price_btc), keep=6),
+    ]
+    if wide:
+        columns.append(
+            Column("headroom", lambda p: f"{money(p.headroom_usd)}\n[dim]{percent(p.headroom_fraction)}[/]", keep=1)
+        )
+    return columns
 
 
 def positions_table(snapshot: Snapshot, *, width: int = 80, wide: bool = False) -> RenderableType:
     """The snapshot's positions, one table per wallet, within `width` columns (see module doc)."""
-    columns = [c for c in COLUMNS if wide or not c.wide_only]
+    columns = position_columns(wide)
     by_account: dict[str, list[Position]] = {}
     for position in snapshot.positions:
         by_account.setdefault(position.account, []).append(position)
 
-    def tables(chosen: Sequence[Column]) -> list[Table]:
-        return [_table(rows, chosen, escape(account), wide) for account, rows in by_account.items()]
+    def tables(chosen: Sequence[Column[Position]]) -> list[Table]:
+        return [compact_table(escape(account), chosen, rows) for account, rows in by_account.items()]
 
-    while len(columns) > 1 and max((_width(t) for t in tables(columns)), default=0) > width:
-        columns.remove(min(columns, key=lambda c: c.keep))
+    kept = fit_columns(columns, tables, width)
     heading = Text(f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC")
-    parts: list[RenderableType] = [heading, *tables(columns)]
-    dropped = [c.header for c in COLUMNS if (wide or not c.wide_only) and c not in columns]
-    if dropped:
-        parts.append(Text(f"(too narrow for: {', '.join(dropped)}; widen the terminal)", style="dim"))
+    parts: list[RenderableType] = [heading, *tables(kept)]
+    note = dropped_note(columns, kept)
+    if note is not None:
+        parts.append(note)
     parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
     return Group(*parts)

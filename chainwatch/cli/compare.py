@@ -13,6 +13,7 @@ from chainwatch.cli.app import (
     MAX_BTC,
     MAX_LOAN_USD,
     MAX_PRICE_USD,
+    TEXT_FILE_WIDTH,
     AddressBookOption,
     BlockOption,
     OutputOption,
@@ -92,6 +93,6 @@ def compare(
     if output_format is CompareFormat.json:
         emit(json.dumps(report, indent=2) + "\n", output)
     elif output:
-        emit(render_text(comparison_tables(report)), output)
+        emit(render_text(comparison_tables(report, TEXT_FILE_WIDTH)), output)
     else:
-        stdout.print(comparison_tables(report))
+        stdout.print(comparison_tables(report, stdout.width))

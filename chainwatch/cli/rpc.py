@@ -7,11 +7,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 import typer
+from rich.console import RenderableType
 from rich.markup import escape
-from rich.table import Table
 
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
+    TEXT_FILE_WIDTH,
     AddressBookOption,
     ChainOption,
     OutputFormat,
@@ -26,6 +27,7 @@ from chainwatch.context import RunContext
 from chainwatch.rpc import RpcError, RpcSettings
 from chainwatch.rpc.probe import GAS_ASK, EndpointReport, check_endpoints
 from chainwatch.rpc.urls import rpc_urls
+from chainwatch.tablefit import Column, fitted_table
 
 rpc_app = typer.Typer(help="Inspect RPC endpoints.", no_args_is_help=True)
 app.add_typer(rpc_app, name="rpc")
@@ -53,31 +55,35 @@ def check(
     elif output_format is OutputFormat.csv:
         raise typer.BadParameter("rpc check writes table or json", param_hint="--format")
     elif output:
-        emit(render_text(_table(target.chain_id, reports)), output)
+        emit(render_text(_table(target.chain_id, reports, TEXT_FILE_WIDTH)), output)
     else:
-        stdout.print(_table(target.chain_id, reports))
+        stdout.print(_table(target.chain_id, reports, stdout.width))
     if not any(r.usable(target.chain_id) for r in reports):
         raise RpcError(f"no endpoint serves {target.name} (chain id {target.chain_id})")
 
 
-def _table(chain_id: int, reports: list[EndpointReport]) -> Table:
-    table = Table(title=f"RPC endpoints · chain id {chain_id}", title_justify="left")
-    table.add_column("endpoint")
-    for header in ("chain id", "head", "latency", "archive", "batch", "eth_call gas cap"):
-        table.add_column(header, justify="right")
-    table.add_column("status")
-    for r in reports:
-        table.add_row(
-            r.endpoint,
-            _text(r.chain_id),
-            _text(r.head, "{:,}"),
-            _text(r.latency_ms, "{:.1f} ms"),
-            _yes_no(r.archive),
-            _text(r.batch_limit, "≥ {}") if r.batch_limit and r.batch_limit > 1 else _text(r.batch_limit, "no"),
-            "uncapped" if r.gas_cap and r.gas_cap >= GAS_ASK else _text(r.gas_cap, "{:,}"),
-            _status(r, chain_id),
-        )
-    return table
+def _table(chain_id: int, reports: list[EndpointReport], width: int) -> RenderableType:
+    columns: list[Column[EndpointReport]] = [
+        Column("endpoint", lambda r: escape(r.endpoint), keep=9, justify="left"),
+        Column("chain id", lambda r: _text(r.chain_id), keep=3),
+        Column("head", lambda r: _text(r.head, "{:,}"), keep=5),
+        Column("latency", lambda r: _text(r.latency_ms, "{:.1f} ms"), keep=4),
+        Column("archive", lambda r: _yes_no(r.archive), keep=6),
+        Column(
+            "batch",
+            lambda r: (
+                _text(r.batch_limit, "≥ {}") if r.batch_limit and r.batch_limit > 1 else _text(r.batch_limit, "no")
+            ),
+            keep=2,
+        ),
+        Column(
+            "eth_call gas cap",
+            lambda r: "uncapped" if r.gas_cap and r.gas_cap >= GAS_ASK else _text(r.gas_cap, "{:,}"),
+            keep=1,
+        ),
+        Column("status", lambda r: _status(r, chain_id), keep=8, justify="left"),
+    ]
+    return fitted_table(f"RPC endpoints · chain id {chain_id}", columns, reports, width)
 
 
 def _text(value: object, template: str = "{}") -> str:

@@ -11,6 +11,7 @@ from rich.progress import Progress, TaskID
 
 from chainwatch.chains import get_chain
 from chainwatch.cli.app import (
+    TEXT_FILE_WIDTH,
     AddressBookOption,
     BlockOption,
     ChainOption,
@@ -103,9 +104,9 @@ def scan(
 
         emit(pd.DataFrame(rows).to_csv(index=False), output)
     elif output:
-        emit(render_text(liqmap_table(liqmap)), output)
+        emit(render_text(liqmap_table(liqmap, width=TEXT_FILE_WIDTH)), output)
     else:
-        stdout.print(liqmap_table(liqmap))
+        stdout.print(liqmap_table(liqmap, width=stdout.width))
         stderr.print(
             f"{len(result.positions)} positions with WBTC collateral among {result.accounts} accounts "
             f"discovered in {', '.join(result.markets)}, at block {result.block.number}"

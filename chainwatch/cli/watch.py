@@ -345,9 +345,9 @@ def history(
     elif output_format is OutputFormat.csv:
         emit(history_csv(rows), output)
     elif output:
-        emit(render_text(history_table(rows)), output)
+        emit(render_text(history_table(rows, TEXT_FILE_WIDTH)), output)
     elif rows:
-        stdout.print(history_table(rows))
+        stdout.print(history_table(rows, stdout.width))
     else:
         stderr.print(f"no history for {account}: run `chainwatch watch` or `chainwatch backfill` first")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Group
-from rich.table import Table
+from rich.console import Group, RenderableType
+from rich.markup import escape
 
 from chainwatch.costs.lifecycle import PUBLISHED
 from chainwatch.render import money, percent
+from chainwatch.tablefit import Column, fitted_table
 
 
 def _d(text: str | None) -> Decimal | None:
@@ -25,34 +26,28 @@ def _gas(option: dict[str, Any]) -> str:
     return text + ("*" if option["gas_source"] == PUBLISHED else "")
 
 
-def _options_table(report: dict[str, Any]) -> Table:
+def _option_name(option: dict[str, Any], cheapest: str | None) -> str:
+    name = option["name"] + (" ★" if option["name"] == cheapest else "")
+    return name if option["fits"] else name + " (over max loan)"
+
+
+def _options_table(report: dict[str, Any], width: int) -> RenderableType:
     where = f" · {report['chain']} block {report['block']}" if report.get("chain") else ""
     btc = f" against {report['btc']} BTC" if report["btc"] else ""
-    table = Table(
-        title=f"${Decimal(report['loan_usd']):,.2f} for {report['days']} days{btc}{where}",
-        title_justify="left",
-    )
-    table.add_column("option")
-    table.add_column("kind")
-    for header in ("APR", "interest", "fees", "gas", "total", "eff. APR", "max loan", "liq. BTC price"):
-        table.add_column(header, justify="right")
-    for option in report["options"]:
-        name = option["name"] + (" ★" if option["name"] == report["cheapest"] else "")
-        if not option["fits"]:
-            name += " (over max loan)"
-        table.add_row(
-            name,
-            option["kind"],
-            percent(_d(option["apr"])),
-            money(_d(option["interest_usd"])),
-            money(_d(option["fees_usd"])),
-            _gas(option),
-            money(_d(option["total_usd"])),
-            percent(_d(option["effective_apr"])),
-            money(_d(option["max_loan_usd"])),
-            money(_d(option["liquidation_price_btc"])),
-        )
-    return table
+    title = f"${Decimal(report['loan_usd']):,.2f} for {report['days']} days{btc}{where}"
+    columns: list[Column[dict[str, Any]]] = [
+        Column("option", lambda o: escape(_option_name(o, report["cheapest"])), keep=9, justify="left"),
+        Column("kind", lambda o: o["kind"], keep=2, justify="left"),
+        Column("APR", lambda o: percent(_d(o["apr"])), keep=6),
+        Column("interest", lambda o: money(_d(o["interest_usd"])), keep=4),
+        Column("fees", lambda o: money(_d(o["fees_usd"])), keep=3),
+        Column("gas", _gas, keep=5),
+        Column("total", lambda o: money(_d(o["total_usd"])), keep=8),
+        Column("eff. APR", lambda o: percent(_d(o["effective_apr"])), keep=7),
+        Column("max loan", lambda o: money(_d(o["max_loan_usd"])), keep=1),
+        Column("liq. BTC price", lambda o: money(_d(o["liquidation_price_btc"])), keep=0),
+    ]
+    return fitted_table(title, columns, report["options"], width)
 
 
 _SIDES = {
@@ -63,22 +58,26 @@ _SIDES = {
 }
 
 
-def _break_even_table(report: dict[str, Any]) -> Table:
-    table = Table(title="break-even loan size", title_justify="left")
-    table.add_column("DeFi market")
-    table.add_column("CeFi offer")
-    table.add_column("")
-    for row in report["break_even"]:
-        size = money(_d(row["loan_usd"]))
-        table.add_row(row["defi"], row["cefi"], _SIDES[row["defi_cheaper"]].format(size=size))
-    return table
+def _break_even_table(report: dict[str, Any], width: int) -> RenderableType:
+    columns: list[Column[dict[str, Any]]] = [
+        Column("DeFi market", lambda row: escape(row["defi"]), keep=2, justify="left"),
+        Column("CeFi offer", lambda row: escape(row["cefi"]), keep=1, justify="left"),
+        Column(
+            "",
+            lambda row: _SIDES[row["defi_cheaper"]].format(size=money(_d(row["loan_usd"]))),
+            keep=3,
+            justify="left",
+        ),
+    ]
+    return fitted_table("break-even loan size", columns, report["break_even"], width)
 
 
-def comparison_tables(report: dict[str, Any]) -> Group:
-    """The options table, the break-even table, and notes on where figures came from."""
-    parts: list[Any] = [_options_table(report)]
+def comparison_tables(report: dict[str, Any], width: int = 80) -> Group:
+    """The options table, the break-even table, and notes on where figures came from, within
+    `width` columns."""
+    parts: list[Any] = [_options_table(report, width)]
     if report["break_even"]:
-        parts.append(_break_even_table(report))
+        parts.append(_break_even_table(report, width))
     notes = [f"cheapest: {report['cheapest'] or 'none the collateral allows'}"]
     if any(o["gas_source"] == PUBLISHED for o in report["options"]):
         notes.append("* gas from published figures, not measured on real bytecode")

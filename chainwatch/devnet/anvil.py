@@ -23,6 +23,10 @@ CHAIN_ID = 31337
 GENESIS_TIMESTAMP = 1767225600  # 2026-01-01T00:00:00Z
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 30.0
+# The next block's base fee after a start, in wei: a mainnet-like 5 gwei rather than the 7 wei a
+# quiet devnet decays to, so `compare` on the devnet weighs gas against interest as on mainnet.
+# It then moves by EIP-1559's rule with the devnet's own (mostly light) blocks.
+MAINNET_LIKE_BASE_FEE_WEI = 5 * 10**9
 
 
 def free_port() -> int:
@@ -67,6 +71,7 @@ def launch(binary: Path, port: int, *, state: Path | None, log: Path | None, det
     _wait_ready(process, port, log)
     w3 = connect(rpc_url(port))
     pin_clock(w3)
+    rpc(w3, "anvil_setNextBlockBaseFeePerGas", [hex(MAINNET_LIKE_BASE_FEE_WEI)])
     return process
 
 

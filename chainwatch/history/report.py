@@ -10,12 +10,14 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from rich.table import Table
+from rich.console import RenderableType
+from rich.markup import escape
 
 from chainwatch.context import iso_time
 from chainwatch.export import decimal_text, neutralise_formula
 from chainwatch.history.store import HistoryRow
-from chainwatch.render import health, money, percent, short_address
+from chainwatch.render import health, money, percent, short_address, whole_money
+from chainwatch.tablefit import Column, fitted_table
 
 HISTORY_COLUMNS = [
     "timestamp", "chain", "block", "account", "protocol", "market", "ltv", "liquidation_ltv",
@@ -72,24 +74,20 @@ def history_csv(rows: Sequence[HistoryRow]) -> str:
     return buffer.getvalue()
 
 
-def history_table(rows: Sequence[HistoryRow]) -> Table:
-    table = Table(title="history", title_justify="left")
-    for header in ("time (UTC)", "block", "account", "market"):
-        table.add_column(header)
-    for header in ("LTV", "liq. LTV", "health", "BTC price", "liq. BTC price", "debt $", "collateral $"):
-        table.add_column(header, justify="right")
-    for row in rows:
-        table.add_row(
-            f"{row.timestamp:%Y-%m-%d %H:%M:%S}",
-            str(row.block_number),
-            short_address(row.account),
-            row.protocol,
-            percent(row.ltv),
-            percent(row.liquidation_ltv),
-            health(row.health_factor),
-            money(row.btc_price_usd),
-            money(row.liquidation_price_btc),
-            money(row.debt_usd),
-            money(row.collateral_usd),
-        )
-    return table
+def history_table(rows: Sequence[HistoryRow], width: int = 80) -> RenderableType:
+    """The readings within `width` columns; on a narrow terminal the account (the command's own
+    argument) and block go first, the time, market and LTV last."""
+    columns: list[Column[HistoryRow]] = [
+        Column("time (UTC)", lambda row: f"{row.timestamp:%Y-%m-%d %H:%M:%S}", keep=11, justify="left"),
+        Column("block", lambda row: str(row.block_number), keep=2),
+        Column("account", lambda row: short_address(row.account), keep=1, justify="left"),
+        Column("market", lambda row: escape(row.protocol), keep=9, justify="left"),
+        Column("LTV", lambda row: percent(row.ltv), keep=10),
+        Column("liq. LTV", lambda row: percent(row.liquidation_ltv), keep=6),
+        Column("health", lambda row: health(row.health_factor), keep=8),
+        Column("BTC price", lambda row: whole_money(row.btc_price_usd), keep=7),
+        Column("liq. BTC", lambda row: whole_money(row.liquidation_price_btc), keep=5),
+        Column("debt", lambda row: money(row.debt_usd), keep=4),
+        Column("collateral", lambda row: money(row.collateral_usd), keep=0),
+    ]
+    return fitted_table("history", columns, rows, width)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
+from rich.console import RenderableType
 
 from chainwatch.context import RunContext
 from chainwatch.export import decimal_text
 from chainwatch.files import write_atomic
-from chainwatch.render import money
+from chainwatch.render import money, whole_money
 from chainwatch.scan.liqmap import Band, LiquidationMap
+from chainwatch.tablefit import Column, fitted_table
 
 
 def _band_json(band: Band, cumulative: Decimal | None = None) -> dict[str, Any]:
@@ -62,32 +64,35 @@ def liqmap_json(
     }
 
 
-def liqmap_table(liqmap: LiquidationMap, symbol: str = "WBTC") -> Table:
-    table = Table(title=f"Liquidation map: {symbol} collateral by BTC fall from {money(liqmap.price_usd)}")
-    for name in ("BTC fall", "BTC price", "positions", symbol, f"cumulative {symbol}", "collateral", "debt"):
-        table.add_column(name, justify="left" if name == "BTC fall" else "right")
+@dataclass(frozen=True)
+class _MapRow:
+    """A band as the table shows it: with its price range and the running total to its floor."""
 
-    def add(band: Band, price: str, cumulative: str = "") -> None:
-        table.add_row(
-            band.label,
-            price,
-            str(band.positions),
-            f"{band.wbtc:,.4f}",
-            cumulative,
-            money(band.collateral_usd),
-            money(band.debt_usd),
-        )
+    band: Band
+    price: str
+    cumulative: str = ""
 
-    add(liqmap.now, f"≥ {money(liqmap.price_usd)}")
-    cumulative = liqmap.now.wbtc
+
+def liqmap_table(liqmap: LiquidationMap, symbol: str = "WBTC", width: int = 80) -> RenderableType:
+    """The map as a table within `width` columns: one row per band from today's price down, the
+    running total of collateral liquidated down to each band's floor, then the totals."""
+    price = money(liqmap.price_usd)
+    rows: list[_MapRow | None] = [_MapRow(liqmap.now, f"≥ {price}")]
+    running = liqmap.now.wbtc
     for band in liqmap.bands:
-        cumulative += band.wbtc
-        add(band, f"{money(band.price_low)}–{money(band.price_high)}", f"{cumulative:,.4f}")
-    add(liqmap.on_rise, f"> {money(liqmap.price_usd)}")
-    add(liqmap.never, "-")
-    table.add_section()
-    add(liqmap.total, "")
-    return table
+        running += band.wbtc
+        rows.append(_MapRow(band, f"{whole_money(band.price_low)}–{whole_money(band.price_high)}", f"{running:,.4f}"))
+    rows += [_MapRow(liqmap.on_rise, f"> {price}"), _MapRow(liqmap.never, "-"), None, _MapRow(liqmap.total, "")]
+    columns: list[Column[_MapRow]] = [
+        Column("BTC fall", lambda row: row.band.label, keep=9, justify="left"),
+        Column("BTC price", lambda row: row.price, keep=8),
+        Column("positions", lambda row: str(row.band.positions), keep=5),
+        Column(symbol, lambda row: f"{row.band.wbtc:,.4f}", keep=7),
+        Column(f"cumulative {symbol}", lambda row: row.cumulative, keep=4),
+        Column("collateral", lambda row: money(row.band.collateral_usd), keep=3),
+        Column("debt", lambda row: money(row.band.debt_usd), keep=2),
+    ]
+    return fitted_table(f"Liquidation map: {symbol} collateral by BTC fall from {price}", columns, rows, width)
 
 
 def plot_liqmap(liqmap: LiquidationMap, path: Path, symbol: str = "WBTC") -> None:

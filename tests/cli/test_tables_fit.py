@@ -76,3 +76,41 @@ def test_wide_shows_every_column_in_full_precision(wallets_and_json):
     for position in document["positions"]:
         assert f"${rounded(position['liquidation_price_btc'], '0.01'):,}" in table
         assert f"${rounded(position['headroom_usd'], '0.01'):,}" in table
+
+
+def assert_fits(table: str, columns: int) -> None:
+    assert max(len(line) for line in table.splitlines()) <= columns, table
+    assert "…" not in table
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_compare_fits_and_shows_each_total(devnet, columns):
+    args = ["compare", "--chain", "devnet", "--rpc", devnet.rpc_url, "--loan", "20000", "--btc", "1"]
+    document = json.loads(chainwatch(200, *args, "--format", "json"))
+    table = chainwatch(columns, *args)
+    assert_fits(table, columns)
+    for option in document["options"]:
+        assert f"${rounded(option['total_usd'], '0.01'):,}" in table
+        assert f"{rounded(option['effective_apr'], '0.0001') * 100:.2f}%" in table
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_scan_rpc_check_and_history_fit(chain, tmp_path, columns):
+    devnet = ["--chain", "devnet", "--rpc", chain.rpc_url]
+    scan = ["scan", *devnet, "--cache-dir", str(tmp_path / "scan")]
+    document = json.loads(chainwatch(200, *scan, "--format", "json"))
+    table = chainwatch(columns, *scan)
+    assert_fits(table, columns)
+    for band in document["bands"]:  # each band's WBTC in full, to the satoshi shown
+        assert f"{band['label']} " in table and f"{rounded(band['collateral_asset'], '0.0001'):,}" in table
+    assert_fits(chainwatch(columns, "rpc", "check", *devnet), columns)
+    wallet = chain.deployment.demo_wallets["A"]
+    db = str(tmp_path / "h.sqlite3")
+    chainwatch(200, "backfill", wallet, *devnet, "--db", db, "--from", "2026-01-02", "--every", "12h")
+    history = json.loads(chainwatch(200, "history", wallet, "--chain", "devnet", "--db", db, "--format", "json"))
+    table = chainwatch(columns, "history", wallet, "--chain", "devnet", "--db", db)
+    assert_fits(table, columns)
+    assert len(history["readings"]) == 3  # blocks 205, 206 and 212 of the snapshot
+    for reading in history["readings"]:
+        assert f"{rounded(reading['ltv'], '0.0001') * 100:.2f}%" in table
+        assert f"{rounded(reading['health_factor'], '0.001')}" in table
