@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
     MAX_BTC,
     MAX_LOAN_USD,
@@ -68,7 +69,10 @@ def compare(
     address_book: AddressBookOption = None,
     output_format: Annotated[CompareFormat, typer.Option("--format", help="table or json.")] = CompareFormat.table,
     output: OutputOption = None,
-    plot: Annotated[Path | None, typer.Option(help="Also draw total cost against loan size into this PNG.")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(callback=plot_option_path, help="Also draw total cost against loan size into this .png or .svg."),
+    ] = None,
 ) -> None:
     """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market."""
     settings = CompareSettings(

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from chainwatch.chains import get_chain
+from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
     MAX_BTC,
     MAX_LOAN_USD,
@@ -90,7 +91,10 @@ def risk(
     address_book: AddressBookOption = None,
     output_format: Annotated[RiskFormat, typer.Option("--format", help="table or json.")] = RiskFormat.table,
     output: OutputOption = None,
-    plot: Annotated[Path | None, typer.Option(help="Also draw LTV against BTC price into this PNG.")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(callback=plot_option_path, help="Also draw LTV against BTC price into this .png or .svg."),
+    ] = None,
 ) -> None:
     """How close loans are to liquidation, and what BTC moves and time would do to them."""
     chain_config = get_chain(chain, address_book)
@@ -134,7 +138,7 @@ def risk(
     )
     report = build_report(positions, settings, context)
     if plot:
-        plot_ltv_curves(positions, plot)
+        plot_ltv_curves(positions, plot, settings.bands)
     if output_format is RiskFormat.json:
         emit(json.dumps(report_json(report), indent=2) + "\n", output)
     elif output:

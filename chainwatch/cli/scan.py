@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress, TaskID
 
 from chainwatch.chains import get_chain
+from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
     TEXT_FILE_WIDTH,
     AddressBookOption,
@@ -53,7 +54,9 @@ def scan(
             help="Where discovered accounts are kept between runs.",
         ),
     ] = None,
-    plot: Annotated[Path | None, typer.Option(help="Also write the map as a PNG chart.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(callback=plot_option_path, help="Also draw the map into this .png or .svg.")
+    ] = None,
     address_book: AddressBookOption = None,
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,

@@ -23,6 +23,7 @@ from chainwatch.alerts import Alert, AlertKind, Notifier, Thresholds, compose
 from chainwatch.alerts.thresholds import DEFAULT_HYSTERESIS
 from chainwatch.chain import Chain
 from chainwatch.chains import get_chain
+from chainwatch.charts import page_option_path
 from chainwatch.cli.app import (
     TEXT_FILE_WIDTH,
     AddressBookOption,
@@ -320,7 +321,10 @@ def history(
     ] = None,
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
-    plot: Annotated[Path | None, typer.Option(help="Also draw the LTV chart to this .png, .svg or .html file.")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(callback=page_option_path, help="Also draw the LTV chart to this .png, .svg or .html file."),
+    ] = None,
     db: DbOption = None,
     rpc: RpcOption = None,
     address_book: AddressBookOption = None,

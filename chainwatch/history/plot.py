@@ -8,7 +8,6 @@ here, at the drawing stage; the history itself stays Decimal.
 from __future__ import annotations
 
 import html
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,17 +21,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from chainwatch.errors import ChainwatchError  # noqa: E402
+from chainwatch.charts import IMAGE_FORMATS, PAGE_FORMATS, PlotError, check_plot_path, dollars, rendered, save  # noqa: E402
 from chainwatch.files import write_atomic  # noqa: E402
 from chainwatch.history.report import HISTORY_COLUMNS, history_json  # noqa: E402
 from chainwatch.history.store import HistoryRow  # noqa: E402
 from chainwatch.render import short_address  # noqa: E402
-
-FORMATS = (".png", ".html", ".htm", ".svg")
-
-
-class PlotError(ChainwatchError):
-    """A chart that cannot be drawn as asked."""
 
 
 def figure(rows: Sequence[HistoryRow]) -> Figure:
@@ -70,7 +63,8 @@ def figure(rows: Sequence[HistoryRow]) -> Figure:
             alpha=0.6,
             label="BTC price",
         )
-    price_axis.set_ylabel("BTC price (USD)")
+    price_axis.set_ylabel("BTC price")
+    dollars(price_axis.yaxis)
     handles = ltv_axis.get_legend_handles_labels()
     extra = price_axis.get_legend_handles_labels()
     ltv_axis.legend(
@@ -92,12 +86,6 @@ def _float(value: object) -> float:
     return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _rendered(fig: Figure, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, metadata={"Software": "chainwatch"} if fmt == "png" else None)
-    return buffer.getvalue()
-
-
 def html_page(rows: Sequence[HistoryRow], svg: str) -> str:
     """A standalone page: the chart inline and the readings (as `history --format json`) under it."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in HISTORY_COLUMNS)
@@ -117,18 +105,13 @@ def html_page(rows: Sequence[HistoryRow], svg: str) -> str:
 
 def write_plot(rows: Sequence[HistoryRow], path: Path) -> None:
     """Draw the history to `path`: PNG, SVG or HTML by its suffix; written atomically."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise PlotError(f"--plot {path.name}: use a .png, .svg or .html file name")
+    suffix = check_plot_path(path, PAGE_FORMATS).suffix.lower()
     fig = figure(rows)
+    if suffix in IMAGE_FORMATS:
+        save(fig, path)
+        return
     try:
-        if suffix == ".png":
-            write_atomic(path, _rendered(fig, "png"))
-            return
-        svg = _rendered(fig, "svg").decode()
-        if suffix == ".svg":
-            write_atomic(path, svg)
-        else:
-            write_atomic(path, html_page(rows, svg[svg.index("<svg") :]))
+        svg = rendered(fig, "svg").decode()
+        write_atomic(path, html_page(rows, svg[svg.index("<svg") :]))
     finally:
         plt.close(fig)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,9 +10,9 @@ from typing import Any
 
 from rich.console import RenderableType
 
+from chainwatch.charts import PlotError, dollars, new_figure, save
 from chainwatch.context import RunContext
 from chainwatch.export import decimal_text
-from chainwatch.files import write_atomic
 from chainwatch.render import money, whole_money
 from chainwatch.scan.liqmap import Band, LiquidationMap
 from chainwatch.tablefit import Column, fitted_table
@@ -96,31 +95,30 @@ def liqmap_table(liqmap: LiquidationMap, symbol: str = "WBTC", width: int = 80) 
 
 
 def plot_liqmap(liqmap: LiquidationMap, path: Path, symbol: str = "WBTC") -> None:
-    """Write a PNG: collateral liquidated in each band (bars) and the running total (line)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, never a window
-    import matplotlib.pyplot as plt
-
+    """Write `path` (PNG or SVG): the collateral liquidated in each band of BTC fall (bars) and
+    the running total (line), prices falling from left to right."""
+    if not liqmap.total.positions:
+        raise PlotError(f"nothing to plot: no position with {symbol} collateral was found")
     prices = [float(b.price_low + b.price_high) / 2 for b in liqmap.bands]  # type: ignore[operator]
     amounts = [float(b.wbtc) for b in liqmap.bands]
     running, total = [], float(liqmap.now.wbtc)
     for amount in amounts:
         total += amount
         running.append(total)
+    figure, bars = new_figure(10, 5.5)
     width = float(liqmap.price_usd) * 0.05 * 0.9
-    figure, bars = plt.subplots(figsize=(10, 5.5))
-    bars.bar(prices, amounts, width=width, color="tab:red", alpha=0.7, label=f"{symbol} liquidated in band")
-    bars.set_xlabel("BTC price (USD)")
-    bars.set_ylabel(f"{symbol} collateral")
+    bars.bar(prices, amounts, width=width, color="tab:red", alpha=0.7, label=f"{symbol} liquidated in the band")
+    bars.set_xlabel("BTC price")
+    bars.set_ylabel(f"{symbol} liquidated in each 5% band")
+    dollars(bars.xaxis)
     bars.invert_xaxis()  # falls read left to right
     line = bars.twinx()
-    line.plot(prices, running, color="black", marker=".", label=f"cumulative {symbol}")
+    line.plot(prices, running, color="black", marker=".", label=f"{symbol} liquidated down to that price")
     line.set_ylabel(f"cumulative {symbol}")
-    bars.set_title(f"{symbol} collateral liquidatable as BTC falls from ${float(liqmap.price_usd):,.0f}")
+    line.set_ylim(bottom=0)
+    bars.set_title(f"{symbol} collateral liquidated as BTC falls from {whole_money(liqmap.price_usd)}")
     bars.grid(alpha=0.3)
-    figure.legend(loc="upper left", fontsize="small")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
-    write_atomic(path, buffer.getvalue())
+    handles, names = bars.get_legend_handles_labels()
+    more, more_names = line.get_legend_handles_labels()
+    bars.legend(handles + more, names + more_names, loc="upper left", fontsize="small")
+    save(figure, path)
