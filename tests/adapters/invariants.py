@@ -12,32 +12,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from eth_utils import keccak
-from web3 import Web3
 
-from chainwatch.chains import get_chain
 from chainwatch.model import Position
-from chainwatch.snapshot import read_snapshot
+from tests.helpers.accounts import fresh_account
+from tests.helpers.reads import read_one, read_positions
 
 D = Decimal
 WBTC = D("1.5")
 USDC = D(40000)
-
-
-def fresh_account(name: str) -> str:
-    """An address no build or other test uses (anvil impersonates it when it sends)."""
-    return Web3.to_checksum_address(keccak(text=f"chainwatch-test:{name}")[:20])
-
-
-def read(chain, accounts: list[str], market: str, block: int | None = None) -> tuple[int, list[Position]]:
-    snapshot = read_snapshot(get_chain("devnet"), accounts, rpc=[chain.rpc_url], block=block, protocols=[market])
-    return snapshot.block_number, list(snapshot.positions)
-
-
-def read_one(chain, account: str, market: str, block: int | None = None) -> Position:
-    _, positions = read(chain, [account], market, block)
-    (position,) = positions
-    return position
 
 
 def at_btc_price(position: Position, price: Decimal) -> Position:
@@ -65,7 +47,7 @@ class PositionInvariants:
         return read_one(chain, account, self.market)
 
     def test_an_empty_account_has_no_position(self, chain):
-        _, positions = read(chain, [fresh_account("never used")], self.market)
+        _, positions = read_positions(chain, [fresh_account("never used")], self.market)
         assert positions == []
 
     def test_amounts_read_back_from_a_real_open(self, loan):
@@ -97,6 +79,6 @@ class PositionInvariants:
 
     def test_every_position_is_read_at_the_readers_block(self, chain, loan):
         demo = list(chain.deployment.demo_wallets.values())
-        block, positions = read(chain, [*demo, loan.account], self.market, block=loan.block_number)
+        block, positions = read_positions(chain, [*demo, loan.account], self.market, block=loan.block_number)
         assert positions and {p.block_number for p in positions} == {block} == {loan.block_number}
         assert {p.timestamp for p in positions} == {loan.timestamp}

@@ -18,32 +18,14 @@ from chainwatch.devnet.node import contract
 from chainwatch.model import Position
 from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.snapshot import read_snapshot
+from tests.helpers.loans import open_aave_loan
+from tests.helpers.reads import read_one
 
 from .invariants import PositionInvariants
 
 D = Decimal
 DAY = 86_400
 WAD = D(10) ** 18
-
-
-def open_loan(chain, market: str, account: str, collateral: dict[str, Decimal], borrow: dict[str, Decimal]):
-    """Mint, approve, supply each collateral asset and borrow each debt asset, for real."""
-    w3, deployment = chain.w3, chain.deployment
-    pool = deployment.markets[market].pool
-    for symbol, amount in collateral.items():
-        token = deployment.tokens[symbol]
-        controls.mint(w3, token, account, amount)
-        actions.approve(w3, token, account, pool)
-        actions.supply(w3, pool, token, amount, account)
-    for symbol, amount in borrow.items():
-        actions.borrow(w3, pool, deployment.tokens[symbol], amount, account)
-
-
-def read(chain, account: str, market: str, block: int | None = None) -> Position:
-    snapshot = read_snapshot(get_chain("devnet"), [account], rpc=[chain.rpc_url], block=block, protocols=[market])
-    (position,) = snapshot.positions
-    assert position.block_number == snapshot.block_number
-    return position
 
 
 def pool_account_data(chain, market: str, account: str, block: int) -> tuple[int, ...]:
@@ -74,7 +56,7 @@ class TestAaveInvariants(PositionInvariants):
     collateral_earns_interest = True  # aTokens accrue the supply rate
 
     def open_loan(self, chain, account, wbtc, usdc):
-        open_loan(chain, self.market, account, {"WBTC": wbtc}, {"USDC": usdc})
+        open_aave_loan(chain, self.market, account, {"WBTC": wbtc}, {"USDC": usdc})
 
 
 class TestSparkInvariants(TestAaveInvariants):
@@ -92,8 +74,8 @@ def borrower(chain):
 
 @pytest.mark.parametrize("market", ["aave-v3", "spark", "aave-v3.6"])
 def test_a_fresh_loan_reads_back_exactly(chain, borrower, market):
-    open_loan(chain, market, borrower, {"WBTC": D("1.5")}, {"USDC": D(30000)})
-    position = read(chain, borrower, market)
+    open_aave_loan(chain, market, borrower, {"WBTC": D("1.5")}, {"USDC": D(30000)})
+    position = read_one(chain, borrower, market)
 
     assert position.protocol == market
     assert position.market == chain.deployment.markets[market].pool
@@ -119,10 +101,10 @@ def test_a_fresh_loan_reads_back_exactly(chain, borrower, market):
 
 
 def test_a_btc_price_move_moves_ltv_and_health_factor(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(30000)})
-    before = read(chain, borrower, "aave-v3")
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(30000)})
+    before = read_one(chain, borrower, "aave-v3")
     controls.set_btc_price(chain.w3, chain.deployment, D(45000))
-    after = read(chain, borrower, "aave-v3")
+    after = read_one(chain, borrower, "aave-v3")
 
     assert after.collateral[0].price_usd == D(45000)
     assert after.ltv > before.ltv
@@ -133,7 +115,7 @@ def test_a_btc_price_move_moves_ltv_and_health_factor(chain, borrower):
 
 
 def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(20000)})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(20000)})
     usdc = chain.deployment.usdc
     pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)
     start_block = chain.w3.eth.block_number
@@ -142,8 +124,8 @@ def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
     end_block = chain.w3.eth.block_number
     index_after = pool.functions.getReserveNormalizedVariableDebt(usdc).call(block_identifier=end_block)
 
-    before = read(chain, borrower, "aave-v3", block=start_block)
-    after = read(chain, borrower, "aave-v3", block=end_block)
+    before = read_one(chain, borrower, "aave-v3", block=start_block)
+    after = read_one(chain, borrower, "aave-v3", block=end_block)
     expected = before.debt[0].amount * D(index_after) / D(index_before)
     assert abs(after.debt[0].amount - expected) <= D("0.000001")  # one unit of USDC's last decimal
     assert after.debt[0].amount > before.debt[0].amount
@@ -155,8 +137,8 @@ def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
 
 
 def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(40000)})
-    position = read(chain, borrower, "aave-v3")
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(40000)})
+    position = read_one(chain, borrower, "aave-v3")
 
     assert [h.asset.symbol for h in position.collateral] == ["WBTC", "WETH"]
     weth = position.collateral[1]
@@ -177,12 +159,12 @@ def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower)
 
 
 def test_collateral_switched_off_is_not_collateral(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(1)}, {})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(1)}, {})
     pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)
     from chainwatch.devnet.node import transact
 
     transact(chain.w3, pool.functions.setUserUseReserveAsCollateral(chain.deployment.weth, False), borrower)
-    position = read(chain, borrower, "aave-v3")
+    position = read_one(chain, borrower, "aave-v3")
     assert [h.asset.symbol for h in position.collateral] == ["WBTC"]
 
 
@@ -217,12 +199,12 @@ def test_emode_overrides_the_thresholds_of_the_assets_it_covers(chain, borrower)
     zero = "0x" + "00" * 20
     transact(chain.w3, configurator.functions.setEModeCategory(1, 9000, 9300, 10100, zero, "ETH correlated"), admin)
     transact(chain.w3, configurator.functions.setAssetEModeCategory(chain.deployment.weth, 1), admin)
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
     pool = contract(chain.w3, "Pool", market.pool)
     transact(chain.w3, pool.functions.setUserEMode(1), borrower)
     actions.borrow(chain.w3, market.pool, chain.deployment.weth, D(15), borrower)
 
-    position = read(chain, borrower, "aave-v3")
+    position = read_one(chain, borrower, "aave-v3")
     wbtc, weth = position.collateral
     assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
     assert (weth.max_ltv, weth.liquidation_threshold) == (D("0.9"), D("0.93"))
@@ -241,11 +223,11 @@ def test_v36_emode_overrides_the_thresholds_of_the_assets_in_its_collateral_bitm
     transact(chain.w3, configurator.functions.setEModeCategory(1, 9000, 9300, 10100, "ETH correlated"), admin)
     transact(chain.w3, configurator.functions.setAssetCollateralInEMode(weth, 1, True), admin)
     transact(chain.w3, configurator.functions.setAssetBorrowableInEMode(weth, 1, True), admin)
-    open_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    open_aave_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
     transact(chain.w3, contract(chain.w3, "PoolInstance", market.pool).functions.setUserEMode(1), borrower)
     actions.borrow(chain.w3, market.pool, weth, D(15), borrower)
 
-    position = read(chain, borrower, "aave-v3.6")
+    position = read_one(chain, borrower, "aave-v3.6")
     wbtc, weth_holding = position.collateral
     assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
     assert (weth_holding.max_ltv, weth_holding.liquidation_threshold) == (D("0.9"), D("0.93"))
@@ -265,13 +247,13 @@ def test_v36_ltv_zero_in_emode_lends_nothing_but_still_counts_for_health(chain, 
     transact(chain.w3, configurator.functions.setEModeCategory(2, 8000, 8500, 10300, "BTC to USD"), admin)
     transact(chain.w3, configurator.functions.setAssetCollateralInEMode(wbtc, 2, True), admin)
     transact(chain.w3, configurator.functions.setAssetBorrowableInEMode(usdc, 2, True), admin)
-    open_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1)}, {})
+    open_aave_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1)}, {})
     transact(chain.w3, contract(chain.w3, "PoolInstance", market.pool).functions.setUserEMode(2), borrower)
     actions.borrow(chain.w3, market.pool, usdc, D(20000), borrower)
-    before = read(chain, borrower, "aave-v3.6")
+    before = read_one(chain, borrower, "aave-v3.6")
     transact(chain.w3, configurator.functions.setAssetLtvzeroInEMode(wbtc, 2, True), admin)
 
-    after = read(chain, borrower, "aave-v3.6")
+    after = read_one(chain, borrower, "aave-v3.6")
     assert (before.collateral[0].max_ltv, before.collateral[0].liquidation_threshold) == (D("0.8"), D("0.85"))
     assert (after.collateral[0].max_ltv, after.collateral[0].liquidation_threshold) == (D(0), D("0.85"))
     assert pool_account_data(chain, "aave-v3.6", borrower, after.block_number)[4] == 0  # the Pool's LTV

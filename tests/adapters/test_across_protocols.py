@@ -9,25 +9,19 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
-
-from chainwatch.cli import main
 from chainwatch.devnet import actions, controls
-
-from . import test_aave_v3, test_compound_v3, test_morpho_blue
-from .invariants import fresh_account
-
-pytestmark = pytest.mark.chain
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan, open_comet_loan, open_morpho_loan
 
 D = Decimal
 
 
-def test_one_track_call_reads_all_four_markets_at_one_block(chain, capsys):
+def test_one_track_call_reads_all_four_markets_at_one_block(chain, cli):
     wallet = fresh_account("all four markets")
-    test_aave_v3.open_loan(chain, "aave-v3", wallet, {"WBTC": D(1)}, {"USDC": D(20000)})
-    test_aave_v3.open_loan(chain, "spark", wallet, {"WBTC": D(1)}, {"USDC": D(25000)})
-    test_morpho_blue.open_loan(chain, wallet, D(1), D(30000))
-    test_compound_v3.open_loan(chain, wallet, {"WBTC": D(1)}, D(35000))
+    open_aave_loan(chain, "aave-v3", wallet, {"WBTC": D(1)}, {"USDC": D(20000)})
+    open_aave_loan(chain, "spark", wallet, {"WBTC": D(1)}, {"USDC": D(25000)})
+    open_morpho_loan(chain, wallet, D(1), D(30000))
+    open_comet_loan(chain, wallet, {"WBTC": D(1)}, D(35000))
     # Collateral without WBTC still makes a position; it just has no BTC liquidation price.
     other = fresh_account("weth only")
     controls.mint(chain.w3, chain.deployment.weth, other, D(10))
@@ -35,11 +29,9 @@ def test_one_track_call_reads_all_four_markets_at_one_block(chain, capsys):
     actions.comet_supply(chain.w3, chain.deployment.comet, chain.deployment.weth, D(10), other)
     actions.comet_withdraw(chain.w3, chain.deployment.comet, chain.deployment.usdc, D(5000), other)
 
-    try:
-        main(["track", wallet, other, "--chain", "devnet", "--rpc", chain.rpc_url, "--format", "json"])
-    except SystemExit as exit_:
-        assert not exit_.code
-    document = json.loads(capsys.readouterr().out)
+    code, out, err = cli("track", wallet, other, "--chain", "devnet", "--rpc", chain.rpc_url, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
     positions = document["positions"]
     mine = {p["protocol"]: p for p in positions if p["account"] == wallet}
     assert set(mine) == {"aave-v3", "spark", "morpho-blue", "compound-v3"}

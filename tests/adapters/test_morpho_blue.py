@@ -17,23 +17,15 @@ from web3.exceptions import ContractLogicError
 from chainwatch.devnet import actions, controls
 from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import contract, rpc
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_morpho_loan
+from tests.helpers.reads import read_one
 
-from .invariants import PositionInvariants, fresh_account, read_one
-
-pytestmark = pytest.mark.chain
+from .invariants import PositionInvariants
 
 D = Decimal
 DAY = 86_400
 MARKET = "morpho-blue"
-
-
-def open_loan(chain, account: str, wbtc: Decimal, usdc: Decimal) -> None:
-    """Mint, approve and post WBTC, then borrow USDC, through the real Morpho contract."""
-    market = chain.deployment.morpho_blue
-    controls.mint(chain.w3, market.collateral_token, account, wbtc)
-    actions.approve(chain.w3, market.collateral_token, account, market.morpho)
-    actions.morpho_supply_collateral(chain.w3, market, wbtc, account)
-    actions.morpho_borrow(chain.w3, market, usdc, account)
 
 
 class TestMorphoBlueInvariants(PositionInvariants):
@@ -41,7 +33,7 @@ class TestMorphoBlueInvariants(PositionInvariants):
     collateral_earns_interest = False
 
     def open_loan(self, chain, account, wbtc, usdc):
-        open_loan(chain, account, wbtc, usdc)
+        open_morpho_loan(chain, account, wbtc, usdc)
 
 
 def usdc_balance(chain, account: str) -> int:
@@ -64,7 +56,7 @@ def test_debt_equals_what_repaying_every_share_costs_to_the_wei(chain):
     """Read at time T, then repay all shares in a block at the same T from the same state."""
     w3, market = chain.w3, chain.deployment.morpho_blue
     borrower = fresh_account("morpho repay")
-    open_loan(chain, borrower, D(2), D(70000))
+    open_morpho_loan(chain, borrower, D(2), D(70000))
     controls.advance_time(w3, 45 * DAY)  # interest accrues, Morpho's lastUpdate stays behind
     controls.mint(w3, market.loan_token, borrower, D(5000))
     actions.approve(w3, market.loan_token, borrower, market.morpho)
@@ -100,7 +92,7 @@ def liquidate_half(chain, borrower: str) -> None:
 @pytest.mark.parametrize("side", ["healthy", "liquidatable"])
 def test_the_adapters_health_check_agrees_with_morphos_liquidate(chain, side):
     borrower = fresh_account(f"morpho health {side}")
-    open_loan(chain, borrower, D(1), D(45000))
+    open_morpho_loan(chain, borrower, D(1), D(45000))
     liquidation_price = read_one(chain, borrower, MARKET).liquidation_price_btc
     # a hair either side of the liquidation price (interest of a few seconds moves it by ~1e-8)
     factor = D("1.0001") if side == "healthy" else D("0.9999")

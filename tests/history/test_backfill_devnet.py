@@ -20,7 +20,6 @@ from chainwatch.history import HistoryStore
 from chainwatch.history.backfill import ArchiveStateError, BlockFinder, backfill
 from chainwatch.rpc import EndpointPool
 
-pytestmark = pytest.mark.chain
 D = Decimal
 
 
@@ -80,6 +79,7 @@ def test_backfilled_readings_match_track_at_each_block(chain, cli, tmp_path):
     assert len(out.splitlines()) == 6 and plot.stat().st_size > 10000
 
 
+@pytest.mark.chain  # starts an anvil of its own, without the session devnet
 def test_a_node_without_old_state_gives_a_clear_error(tmp_path):
     """A second anvil started with --prune-history keeps no state of past blocks: a stand-in
     for a full (non-archive) node."""

@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
-
-from .conftest import fresh_account, open_loan
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan
 
 D = Decimal
-pytestmark = pytest.mark.chain
 
 
 def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
     accounts = [fresh_account(f"cli-{i}") for i in range(3)]
     for i, account in enumerate(accounts):
-        open_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(12000) * (i + 1)})
+        open_aave_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(12000) * (i + 1)})
     plot = tmp_path / "map.png"
     code, out, err = cli(
         "scan",
@@ -57,7 +55,7 @@ def test_scan_names_an_unknown_market(chain, cli, tmp_path):
 def test_track_reads_a_wallets_file(chain, cli, tmp_path):
     accounts = [fresh_account(f"file-{i}") for i in range(3)]
     for account in accounts:
-        open_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(1000)})
+        open_aave_loan(chain, "aave-v3", account, {"WBTC": D(1)}, {"USDC": D(1000)})
     wallets = tmp_path / "wallets.txt"
     wallets.write_text(
         "# borrowers\n" + "\n".join(a.lower() for a in accounts) + "\n\n" + fresh_account("none") + "  # empty\n"

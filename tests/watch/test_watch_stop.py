@@ -16,8 +16,6 @@ import pytest
 
 from chainwatch.history import HistoryStore
 
-pytestmark = pytest.mark.chain
-
 
 def start_watch(chain, db, stderr) -> subprocess.Popen:
     wallets = [chain.deployment.demo_wallets[k] for k in ("A", "C")]
