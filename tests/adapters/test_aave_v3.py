@@ -2,7 +2,8 @@
 on both getter generations: v3.0 (aave-v3, spark) and v3.6 (aave-v3.6, what Ethereum runs).
 
 Loans are opened through the real Pool (approve, supply, borrow); the adapter reads them back
-through Multicall3 at one pinned block, and the Pool's own getUserAccountData is the referee.
+through Multicall3 at one pinned block, and the Pool's own getUserAccountData is the referee
+(tests/helpers/referees.py).
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.abi import function
 from chainwatch.chains import get_chain
 from chainwatch.devnet import actions, controls
 from chainwatch.devnet.node import contract
-from chainwatch.model import Position
-from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.snapshot import read_snapshot
 from tests.helpers.loans import open_aave_loan
 from tests.helpers.reads import read_one
+from tests.helpers.referees import aave_account_data, aave_liquidatable, assert_position_matches_aave_pool
 
 from .invariants import PositionInvariants
 
@@ -28,35 +27,18 @@ DAY = 86_400
 WAD = D(10) ** 18
 
 
-def pool_account_data(chain, market: str, account: str, block: int) -> tuple[int, ...]:
-    pool = chain.deployment.markets[market].pool
-    reader = BlockReader.at(EndpointPool([chain.rpc_url]), block)
-    (row,) = reader.read([Call(pool, function("AavePool", "getUserAccountData"), (account,))])
-    return row
-
-
-def assert_health_factor_matches_pool(chain, market: str, position: Position) -> None:
-    """Our exact health factor against the Pool's, within the Pool's own rounding.
-
-    The Pool truncates each asset's value to its oracle unit (1e-8 USD) and the averaged
-    liquidation threshold to whole basis points; the bound below is exactly those truncations.
-    """
-    data = pool_account_data(chain, market, position.account, position.block_number)
-    pool_hf = D(data[5]) / WAD
-    pool_threshold_bps = data[3]
-    truncation = D(1) / pool_threshold_bps if len(position.collateral) > 1 else D(0)
-    tolerance = position.health_factor * (truncation + D("1e-9")) + D("1e-18")
-    assert abs(position.health_factor - pool_hf) <= tolerance
-    assert abs(position.collateral_usd - D(data[0]) / 10**8) <= D("1e-8") * len(position.collateral)
-    assert abs(position.debt_usd - D(data[1]) / 10**8) <= D("1e-8") * len(position.debt)
-
-
 class TestAaveInvariants(PositionInvariants):
     market = "aave-v3"
     collateral_earns_interest = True  # aTokens accrue the supply rate
 
     def open_loan(self, chain, account, wbtc, usdc):
         open_aave_loan(chain, self.market, account, {"WBTC": wbtc}, {"USDC": usdc})
+
+    def protocol_liquidates(self, chain, account):
+        return aave_liquidatable(chain, self.market, account)
+
+    def test_health_factor_collateral_and_debt_agree_with_the_pool(self, chain, loan):
+        assert_position_matches_aave_pool(chain, self.market, loan)
 
 
 class TestSparkInvariants(TestAaveInvariants):
@@ -97,7 +79,7 @@ def test_a_fresh_loan_reads_back_exactly(chain, borrower, market):
     assert position.ltv == usdc.amount / (wbtc.amount * 60000)
     # 1.5 BTC × p × 0.78 = 30,000
     assert position.liquidation_price_btc == usdc.amount / (wbtc.amount * D("0.78"))
-    assert_health_factor_matches_pool(chain, market, position)
+    assert_position_matches_aave_pool(chain, market, position)
 
 
 def test_a_btc_price_move_moves_ltv_and_health_factor(chain, borrower):
@@ -111,7 +93,7 @@ def test_a_btc_price_move_moves_ltv_and_health_factor(chain, borrower):
     assert after.health_factor < before.health_factor
     # The debt grew by the interest of one block only, so the liquidation price barely moves.
     assert abs(after.liquidation_price_btc / before.liquidation_price_btc - 1) < D("1e-6")
-    assert_health_factor_matches_pool(chain, "aave-v3", after)
+    assert_position_matches_aave_pool(chain, "aave-v3", after)
 
 
 def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
@@ -133,7 +115,7 @@ def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
     growth = after.debt[0].amount / before.debt[0].amount - 1
     assert abs(growth - before.debt[0].borrow_apr * 30 / 365) < D("0.0005")
     assert after.ltv > before.ltv
-    assert_health_factor_matches_pool(chain, "aave-v3", after)
+    assert_position_matches_aave_pool(chain, "aave-v3", after)
 
 
 def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower):
@@ -155,7 +137,7 @@ def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower)
     btc_units = position.collateral[0].amount
     expected_price = (position.debt_usd - weth_usd * D("0.825")) / (btc_units * D("0.78"))
     assert abs(position.liquidation_price_btc - expected_price) < D("1e-18")
-    assert_health_factor_matches_pool(chain, "aave-v3", position)
+    assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 
 def test_collateral_switched_off_is_not_collateral(chain, borrower):
@@ -186,7 +168,7 @@ def test_many_accounts_are_read_at_one_block(chain):
         ]
     )
     for position in snapshot.positions:
-        assert_health_factor_matches_pool(chain, position.protocol, position)
+        assert_position_matches_aave_pool(chain, position.protocol, position)
 
 
 def test_emode_overrides_the_thresholds_of_the_assets_it_covers(chain, borrower):
@@ -208,7 +190,7 @@ def test_emode_overrides_the_thresholds_of_the_assets_it_covers(chain, borrower)
     wbtc, weth = position.collateral
     assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
     assert (weth.max_ltv, weth.liquidation_threshold) == (D("0.9"), D("0.93"))
-    assert_health_factor_matches_pool(chain, "aave-v3", position)
+    assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 
 def test_v36_emode_overrides_the_thresholds_of_the_assets_in_its_collateral_bitmap(chain, borrower):
@@ -231,9 +213,9 @@ def test_v36_emode_overrides_the_thresholds_of_the_assets_in_its_collateral_bitm
     wbtc, weth_holding = position.collateral
     assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
     assert (weth_holding.max_ltv, weth_holding.liquidation_threshold) == (D("0.9"), D("0.93"))
-    pool_ltv_bps = pool_account_data(chain, "aave-v3.6", borrower, position.block_number)[4]
+    pool_ltv_bps = aave_account_data(chain, "aave-v3.6", borrower, position.block_number)[4]
     assert abs(position.max_ltv - D(pool_ltv_bps) / 10_000) <= D("0.0001")  # the Pool truncates to bps
-    assert_health_factor_matches_pool(chain, "aave-v3.6", position)
+    assert_position_matches_aave_pool(chain, "aave-v3.6", position)
 
 
 def test_v36_ltv_zero_in_emode_lends_nothing_but_still_counts_for_health(chain, borrower):
@@ -256,5 +238,5 @@ def test_v36_ltv_zero_in_emode_lends_nothing_but_still_counts_for_health(chain, 
     after = read_one(chain, borrower, "aave-v3.6")
     assert (before.collateral[0].max_ltv, before.collateral[0].liquidation_threshold) == (D("0.8"), D("0.85"))
     assert (after.collateral[0].max_ltv, after.collateral[0].liquidation_threshold) == (D(0), D("0.85"))
-    assert pool_account_data(chain, "aave-v3.6", borrower, after.block_number)[4] == 0  # the Pool's LTV
-    assert_health_factor_matches_pool(chain, "aave-v3.6", after)
+    assert aave_account_data(chain, "aave-v3.6", borrower, after.block_number)[4] == 0  # the Pool's LTV
+    assert_position_matches_aave_pool(chain, "aave-v3.6", after)
