@@ -1,6 +1,7 @@
 """Volatility from a Chainlink feed's rounds: the estimator, and the walk back through
 `getRoundData` against a stand-in reader that answers like a pinned `BlockReader`."""
 
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -118,7 +119,11 @@ def test_stops_at_a_round_the_feed_never_wrote():
 
 def test_feed_volatility_uses_the_window_before_the_pinned_block():
     reader = FeedReader(count=2000, now=1_800_000_000)
-    assert feed_volatility(reader, FEED, days=7) >= 0
+    # Rounds 1832..2000 (the last 7 × 24 hours, both ends), answers 6e12 + n an hour apart:
+    # σ² = Σ ln((6e12 + n) / (6e12 + n − 1))² over 168 hours, in years.
+    squares = sum(math.log1p(1 / (6_000_000_000_000 + n - 1)) ** 2 for n in range(1833, 2001))
+    expected = math.sqrt(squares / (168 / (365 * 24)))
+    assert abs(float(feed_volatility(reader, FEED, days=7)) / expected - 1) < 1e-9
     assert reader.batches == [1, ROUNDS_PER_READ]  # 7 × 24 rounds fit one batch
 
 
