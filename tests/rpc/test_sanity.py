@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from chainwatch.devnet.controls import advance_time, set_feed_price
 from chainwatch.model import Asset, Holding, Position
-from chainwatch.sanity import FeedAnswer, disagreement_warnings, peg_warnings, staleness_warnings
+from chainwatch.sanity import PairAnswer, disagreement_warnings, peg_warnings, staleness_warnings
 
-BTC_USD = FeedAnswer("BTC/USD", 3600, Decimal(60000), updated_at=1_000_000)
+BTC_USD = PairAnswer("BTC/USD", 3600, Decimal(60000), updated_at=1_000_000)
 
 
 def _position(protocol: str, wbtc_price: Decimal) -> Position:
@@ -30,8 +30,8 @@ def test_stale_only_past_the_heartbeat():
 
 
 def test_wbtc_off_its_peg():
-    assert peg_warnings(FeedAnswer("WBTC/BTC", 86400, Decimal("0.995"), 0)) == []
-    (warning,) = peg_warnings(FeedAnswer("WBTC/BTC", 86400, Decimal("0.95"), 0))
+    assert peg_warnings(PairAnswer("WBTC/BTC", 86400, Decimal("0.995"), 0)) == []
+    (warning,) = peg_warnings(PairAnswer("WBTC/BTC", 86400, Decimal("0.95"), 0))
     assert "0.9500" in warning
 
 
