@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from chainwatch.devnet import actions, controls
 from chainwatch.devnet.node import contract
 from tests.helpers.accounts import fresh_account
 from tests.helpers.loans import open_aave_loan, open_comet_loan, open_morpho_loan
@@ -27,10 +26,7 @@ def test_one_track_call_reads_all_four_markets_at_one_block(chain, cli):
     open_comet_loan(chain, wallet, {"WBTC": D(1)}, D(35000))
     # Collateral without WBTC still makes a position; it just has no BTC liquidation price.
     other = fresh_account("weth only")
-    controls.mint(chain.w3, chain.deployment.weth, other, D(10))
-    actions.approve(chain.w3, chain.deployment.weth, other, chain.deployment.comet)
-    actions.comet_supply(chain.w3, chain.deployment.comet, chain.deployment.weth, D(10), other)
-    actions.comet_withdraw(chain.w3, chain.deployment.comet, chain.deployment.usdc, D(5000), other)
+    open_comet_loan(chain, other, {"WETH": D(10)}, D(5000))
 
     code, out, err = cli("track", wallet, other, "--chain", "devnet", "--rpc", chain.rpc_url, "--format", "json")
     assert code == 0, err
