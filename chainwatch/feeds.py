@@ -63,7 +63,7 @@ def latest_answer(feed: str, rows: Sequence[tuple[Any, ...] | None], block: int 
     it); a `FeedError` if it is not a price."""
     latest, decimals = rows
     if latest is None or decimals is None:
-        raise FeedError(f"price feed {feed} did not answer latestRoundData{_at(block)}")
+        raise _unanswered(feed, block)
     round_id, answer, _, updated_at, _ = latest
     _check(feed, round_id, answer, updated_at, block)
     return FeedAnswer(feed, round_id, from_raw(answer, decimals[0]), updated_at)
@@ -87,7 +87,7 @@ def read_rounds(reader: BlockReader, feed: str, since: int) -> list[Round]:
     block = reader.block.number
     latest = reader.read([Call(feed, LATEST_ROUND)])[0]
     if latest is None:
-        raise FeedError(f"price feed {feed} did not answer latestRoundData{_at(block)}")
+        raise _unanswered(feed, block)
     latest_id, answer, _, updated_at, _ = latest
     _check(feed, latest_id, answer, updated_at, block)
     rounds = [Round(updated_at, answer)]
@@ -113,6 +113,10 @@ def _check(feed: str, round_id: int, answer: int, updated_at: int, block: int | 
         raise FeedError(f"price feed {feed} round {round_id} was never updated{_at(block)}")
     if answer <= 0:
         raise FeedError(f"price feed {feed} answered {answer} in round {round_id}{_at(block)}: not a price")
+
+
+def _unanswered(feed: str, block: int | None) -> FeedError:
+    return FeedError(f"price feed {feed} did not answer latestRoundData{_at(block)}")
 
 
 def _at(block: int | None) -> str:
