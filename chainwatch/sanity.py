@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chainwatch.abi import function
 from chainwatch.chain import Chain
-from chainwatch.model import Position, from_raw
-from chainwatch.rpc import BlockReader, Call
+from chainwatch.feeds import FeedError, latest_answer, latest_calls
+from chainwatch.model import Position
+from chainwatch.rpc import BlockReader
 
 # Chainlink heartbeats (Chainlink's feed directory, data.chain.link): BTC/USD and ETH/USD 3600 s. The WBTC/BTC
 # heartbeat is UNVERIFIED; 86400 s is the longest Chainlink uses, so this never warns early.
@@ -28,12 +28,11 @@ FEEDS = {  # address-book key -> (pair, heartbeat in seconds)
 ORACLE_TOLERANCE = Decimal("0.02")  # protocol BTC-asset price vs Chainlink BTC/USD
 PEG_TOLERANCE = Decimal("0.02")  # WBTC/BTC vs 1
 
-_latest_round = function("ChainlinkAggregatorV3", "latestRoundData")
-_decimals = function("ChainlinkAggregatorV3", "decimals")
-
 
 @dataclass(frozen=True)
-class FeedAnswer:
+class PairAnswer:
+    """A feed's latest answer with what the checks judge it by: its pair and heartbeat."""
+
     pair: str
     heartbeat: int
     price: Decimal
@@ -52,22 +51,24 @@ def snapshot_warnings(reader: BlockReader, chain: Chain, positions: Sequence[Pos
     return tuple(warnings)
 
 
-def read_feeds(reader: BlockReader, chain: Chain) -> tuple[dict[str, FeedAnswer], list[str]]:
-    """The chain's configured Chainlink feeds at the pinned block, and warnings for unreadable ones."""
+def read_feeds(reader: BlockReader, chain: Chain) -> tuple[dict[str, PairAnswer], list[str]]:
+    """The chain's configured Chainlink feeds at the pinned block (one batch), and a warning
+    for each that gave no price (chainwatch.feeds says why)."""
     configured = {key: getattr(chain, key) for key in FEEDS if getattr(chain, key)}
-    rows = reader.read([Call(address, fn) for address in configured.values() for fn in (_latest_round, _decimals)])
+    rows = reader.read([call for address in configured.values() for call in latest_calls(address)])
     feeds, warnings = {}, []
     for i, (key, address) in enumerate(configured.items()):
         pair, heartbeat = FEEDS[key]
-        latest, decimals = rows[2 * i], rows[2 * i + 1]
-        if latest is None or decimals is None or latest[1] <= 0:
-            warnings.append(f"Chainlink {pair} feed {address} gave no usable answer at block {reader.block.number}")
+        try:
+            answer = latest_answer(address, rows[2 * i : 2 * i + 2], reader.block.number)
+        except FeedError as exc:
+            warnings.append(f"Chainlink {pair}: {exc}")
             continue
-        feeds[key] = FeedAnswer(pair, heartbeat, from_raw(latest[1], decimals[0]), latest[3])
+        feeds[key] = PairAnswer(pair, heartbeat, answer.price, answer.updated_at)
     return feeds, warnings
 
 
-def staleness_warnings(feeds: Iterable[FeedAnswer], now: int) -> list[str]:
+def staleness_warnings(feeds: Iterable[PairAnswer], now: int) -> list[str]:
     return [
         f"Chainlink {feed.pair} answer is {_age(now - feed.updated_at)} old "
         f"(heartbeat {_age(feed.heartbeat)}): it may be stale"
@@ -76,14 +77,14 @@ def staleness_warnings(feeds: Iterable[FeedAnswer], now: int) -> list[str]:
     ]
 
 
-def peg_warnings(wbtc_btc: FeedAnswer, tolerance: Decimal = PEG_TOLERANCE) -> list[str]:
+def peg_warnings(wbtc_btc: PairAnswer, tolerance: Decimal = PEG_TOLERANCE) -> list[str]:
     if abs(wbtc_btc.price - 1) <= tolerance:
         return []
     return [f"WBTC/BTC is {wbtc_btc.price:.4f}, more than {tolerance:.0%} away from 1: WBTC is off its peg"]
 
 
 def disagreement_warnings(
-    btc_usd: FeedAnswer, positions: Sequence[Position], tolerance: Decimal = ORACLE_TOLERANCE
+    btc_usd: PairAnswer, positions: Sequence[Position], tolerance: Decimal = ORACLE_TOLERANCE
 ) -> list[str]:
     """One warning per (market, BTC-tracking asset) whose protocol price strays from BTC/USD."""
     seen: dict[tuple[str, str, str], Decimal] = {}

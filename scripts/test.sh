@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # The history store is tested against a real PostgreSQL server that the tests start in a
 # temporary directory; install Debian's server package where it is missing (CI machines start
-# bare). Without it those tests are skipped, loudly.
+# bare). Without it those tests are skipped, loudly, or fail when CI=true.
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null

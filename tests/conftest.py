@@ -3,23 +3,25 @@
 `devnet` starts one anvil per test session from the cached snapshot on a free localhost port
 (the first run on a machine builds the snapshot: npm ci, compile, deploy — about a minute).
 `chain` wraps each test in evm_snapshot/evm_revert, so no test sees another's transactions,
-price moves or time jumps.
+price moves or time jumps. Every test that uses either (directly or through another fixture)
+is marked `chain` at collection, so `pytest -m "not chain"` runs the rest without anvil.
 """
 
 from __future__ import annotations
 
+import functools
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import pytest
 from web3 import Web3
 
-from chainwatch.cli import main
 from chainwatch.devnet.deployment import Deployment
 from chainwatch.devnet.node import rpc
 from chainwatch.devnet.service import DevnetInfo, start
+from tests.helpers.cli import CliResult, run_cli
+from tests.helpers.receivers import Webhook, webhook_receiver
 
 # A run started in the background (`./scripts/test.sh &`) inherits SIGINT ignored, and so would
 # every CLI a test starts: the Ctrl-C tests need it delivered, as in a terminal.
@@ -34,6 +36,19 @@ class Devnet:
     w3: Web3
     deployment: Deployment
     info: DevnetInfo
+
+
+# Fixtures that start or need an anvil devnet; a test using any of them, however indirectly
+# (pytest's fixture closure), is a `chain` test. `devnet_run_dir` is for tests that start one
+# through the CLI (`chainwatch demo`, `devnet up`).
+DEVNET_FIXTURES = frozenset({"devnet", "devnet_run_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the devnet `chain`, so no test file has to remember to."""
+    for item in items:
+        if DEVNET_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.chain)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,25 +82,14 @@ def chain(devnet: Devnet) -> Iterator[Devnet]:
         rpc(devnet.w3, "evm_revert", [snapshot_id])
 
 
-class CliResult(NamedTuple):
-    """Unpacks as `code, out, err = cli(...)`."""
-
-    code: int
-    out: str
-    err: str
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `chainwatch ARGS...` in-process as a user would: exit code, stdout, stderr."""
+    return functools.partial(run_cli, capsys)
 
 
 @pytest.fixture
-def cli(capsys) -> Callable[..., CliResult]:
-    """Run `chainwatch ARGS...` in-process as a user would: exit code, stdout, stderr."""
-
-    def run(*args: str) -> CliResult:
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return run
+def webhook() -> Iterator[Webhook]:
+    """A webhook receiver on 127.0.0.1 that keeps every POST (Apprise URL: `webhook.url()`)."""
+    with webhook_receiver() as hook:
+        yield hook

@@ -13,18 +13,15 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from chainwatch.abi import function
 from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
-from chainwatch.model import from_raw
+from chainwatch.feeds import FeedError, latest_answer, latest_calls
 from chainwatch.rpc import Call
-
-_latest_round = function("ChainlinkAggregatorV3", "latestRoundData")
-_decimals = function("ChainlinkAggregatorV3", "decimals")
 
 
 class NumeraireError(ChainwatchError):
-    """A price needs a USD feed the chain's address book does not name, or the feed failed."""
+    """A price needs a USD feed the chain's address book does not name (a feed that answers
+    badly is chainwatch.feeds' FeedError)."""
 
 
 class Numeraire(str, Enum):
@@ -54,22 +51,24 @@ class UsdPrices:
         self._feeds = {
             n: feed for n, feed in ((Numeraire.ETH, chain.eth_usd_feed), (Numeraire.BTC, chain.btc_usd_feed)) if feed
         }
-        self._prices: dict[Numeraire, Decimal | None] = {Numeraire.USD: Decimal(1)}
+        self._prices: dict[Numeraire, Decimal | FeedError] = {Numeraire.USD: Decimal(1)}
 
     @property
     def calls(self) -> list[Call]:
-        return [c for feed in self._feeds.values() for c in (Call(feed, _latest_round), Call(feed, _decimals))]
+        return [call for feed in self._feeds.values() for call in latest_calls(feed)]
 
     def load(self, rows: Sequence[tuple[Any, ...] | None]) -> None:
-        for i, numeraire in enumerate(self._feeds):
-            answer, decimals = rows[2 * i], rows[2 * i + 1]
-            ok = answer is not None and decimals is not None and answer[1] > 0
-            self._prices[numeraire] = from_raw(answer[1], decimals[0]) if ok else None  # type: ignore[index]
+        """Parse the rows of `calls`; a bad answer is kept, to fail only a price that needs it."""
+        for i, (numeraire, feed) in enumerate(self._feeds.items()):
+            try:
+                self._prices[numeraire] = latest_answer(feed, rows[2 * i : 2 * i + 2]).price
+            except FeedError as exc:
+                self._prices[numeraire] = exc
 
     def price(self, numeraire: Numeraire) -> Decimal:
         if numeraire not in self._prices:
             raise NumeraireError(f"{self.chain.name}: no {numeraire.value}_usd_feed in the address book")
         price = self._prices[numeraire]
-        if price is None:
-            raise NumeraireError(f"{self.chain.name}: the {numeraire.value.upper()}/USD feed did not answer")
+        if isinstance(price, FeedError):
+            raise FeedError(f"{self.chain.name} {numeraire.value.upper()}/USD: {price}")
         return price

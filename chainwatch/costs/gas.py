@@ -1,4 +1,5 @@
-"""What gas costs in USD now: the gas price from `eth_feeHistory`, ETH/USD from Chainlink.
+"""What gas costs in USD now: the gas price from `eth_feeHistory`, times ETH/USD from Chainlink
+(read through `chainwatch.feeds`).
 
 A transaction pays the next block's base fee plus the priority fee it offers. `eth_feeHistory`
 returns both for recent blocks: the base fee of every block and of the next one, and the
@@ -14,10 +15,9 @@ from decimal import Decimal
 from statistics import median_low
 from typing import Any
 
-from chainwatch.abi import function
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import from_raw
-from chainwatch.rpc import BlockReader, Call, EndpointPool, RpcError
+from chainwatch.rpc import EndpointPool, RpcError
 
 GWEI_DECIMALS = 9
 FEE_HISTORY_BLOCKS = 20
@@ -86,22 +86,6 @@ def read_gas_price(pool: EndpointPool, block: int, blocks: int = FEE_HISTORY_BLO
     if not isinstance(history, dict):
         raise RpcError("eth_feeHistory returned nothing (give --gas-price-gwei)")
     return price_from_fee_history(history)
-
-
-def read_feed_price(reader: BlockReader, feed: str) -> Decimal:
-    """A Chainlink feed's latest answer, scaled by the feed's own decimals."""
-    rows = reader.read(
-        [
-            Call(feed, function("ChainlinkAggregatorV3", "latestRoundData")),
-            Call(feed, function("ChainlinkAggregatorV3", "decimals")),
-        ]
-    )
-    if rows[0] is None or rows[1] is None:
-        raise RpcError(f"price feed {feed} did not answer")
-    answer = rows[0][1]
-    if answer <= 0:
-        raise RpcError(f"price feed {feed} answered {answer}")
-    return from_raw(answer, rows[1][0])
 
 
 def gas_cost_usd(units: int, price: GasPrice, eth_usd: Decimal) -> GasCostUsd:

@@ -15,8 +15,9 @@ from decimal import Decimal
 from chainwatch.adapters import adapter_class
 from chainwatch.adapters.base import MarketRate
 from chainwatch.chain import Chain
-from chainwatch.costs.gas import GasPrice, read_feed_price, read_gas_price
+from chainwatch.costs.gas import GasPrice, read_gas_price
 from chainwatch.errors import ChainwatchError
+from chainwatch.feeds import read_latest
 from chainwatch.rpc import Block, BlockReader, EndpointPool
 from chainwatch.rpc.urls import rpc_urls
 
@@ -90,11 +91,11 @@ def read_chain_terms(
             skipped.append(f"{config.name}: {pair}")
         else:
             markets.append(DefiMarket(config.name, config.protocol, *pair, adapter.interest_compounding.value))
-    btc_usd = read_feed_price(reader, chain.btc_usd_feed) if chain.btc_usd_feed else None
+    btc_usd = read_latest(reader, chain.btc_usd_feed).price if chain.btc_usd_feed else None
     if price_gas and eth_usd is None:
         if chain.eth_usd_feed is None:
             raise MarketTermsError(f"{chain.name} has no eth_usd_feed in its address book: give --eth-price")
-        eth_usd = read_feed_price(reader, chain.eth_usd_feed)
+        eth_usd = read_latest(reader, chain.eth_usd_feed).price
     if price_gas and gas_price is None:
         gas_price = read_gas_price(pool, reader.block.number)
     return ChainTerms(reader.block, tuple(markets), tuple(skipped), btc_usd, eth_usd, gas_price)

@@ -1,61 +1,46 @@
-"""One suite of position invariants that every protocol adapter must pass (as web3.py runs one
+"""One suite of position checks that every protocol adapter must pass (as web3.py runs one
 shared suite against every provider).
 
 A protocol's test module subclasses `PositionInvariants` as `Test...`, says which market it
-covers and how to open a real USDC loan against WBTC there; the tests below then hold it to the
-shared model's definitions on its real (or, for Comet, stand-in) bytecode on the devnet.
+covers, how to open a real USDC loan against WBTC there and how the protocol itself judges a
+position liquidatable (its own contract: Aave's getUserAccountData, Comet's isLiquidatable,
+a real Morpho `liquidate`). The tests below then hold the adapter's reads, on real (or, for
+Comet, stand-in) bytecode on the devnet, to the amounts the loan was opened with and to the
+protocol's own liquidation rule, never to the shared model's definitions.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from eth_utils import keccak
-from web3 import Web3
 
-from chainwatch.chains import get_chain
+from chainwatch.devnet import controls
 from chainwatch.model import Position
-from chainwatch.snapshot import read_snapshot
+from tests.helpers.accounts import fresh_account
+from tests.helpers.reads import read_one, read_positions
 
 D = Decimal
 WBTC = D("1.5")
 USDC = D(40000)
-
-
-def fresh_account(name: str) -> str:
-    """An address no build or other test uses (anvil impersonates it when it sends)."""
-    return Web3.to_checksum_address(keccak(text=f"chainwatch-test:{name}")[:20])
-
-
-def read(chain, accounts: list[str], market: str, block: int | None = None) -> tuple[int, list[Position]]:
-    snapshot = read_snapshot(get_chain("devnet"), accounts, rpc=[chain.rpc_url], block=block, protocols=[market])
-    return snapshot.block_number, list(snapshot.positions)
-
-
-def read_one(chain, account: str, market: str, block: int | None = None) -> Position:
-    _, positions = read(chain, [account], market, block)
-    (position,) = positions
-    return position
-
-
-def at_btc_price(position: Position, price: Decimal) -> Position:
-    """The same position with every BTC-tracking holding repriced to `price`."""
-
-    def move(holdings):
-        return tuple(replace(h, price_usd=price) if h.tracks_btc else h for h in holdings)
-
-    return replace(position, collateral=move(position.collateral), debt=move(position.debt))
+# How far either side of the adapter's liquidation price the BTC feed is moved: far above the
+# feeds' 1e-8 resolution and the interest of the few seconds between read and judgement
+# (~1e-8 of the debt), close enough that a liquidation price off by more than 0.001% fails.
+HAIR = D("0.00001")
 
 
 class PositionInvariants:
-    """Subclasses set `market` and `collateral_earns_interest` and implement `open_loan`."""
+    """Subclasses set `market` and `collateral_earns_interest` and implement `open_loan` and
+    `protocol_liquidates`."""
 
     market: str
     collateral_earns_interest: bool
 
     def open_loan(self, chain, account: str, wbtc: Decimal, usdc: Decimal) -> None:
+        raise NotImplementedError
+
+    def protocol_liquidates(self, chain, account: str) -> bool:
+        """Whether the protocol's own contract would liquidate `account` now."""
         raise NotImplementedError
 
     @pytest.fixture
@@ -65,7 +50,7 @@ class PositionInvariants:
         return read_one(chain, account, self.market)
 
     def test_an_empty_account_has_no_position(self, chain):
-        _, positions = read(chain, [fresh_account("never used")], self.market)
+        _, positions = read_positions(chain, [fresh_account("never used")], self.market)
         assert positions == []
 
     def test_amounts_read_back_from_a_real_open(self, loan):
@@ -80,23 +65,21 @@ class PositionInvariants:
         assert USDC <= usdc.amount <= USDC + D("0.000001")
         assert wbtc.earns_interest is self.collateral_earns_interest
         assert usdc.borrow_apr is not None and usdc.borrow_apr > 0
-
-    def test_ltv_is_debt_over_collateral(self, loan):
-        assert loan.ltv == loan.debt_usd / loan.collateral_usd
         assert D(0) < loan.max_ltv <= loan.liquidation_ltv < 1
 
-    @pytest.mark.parametrize("btc_price", [D(30000), D(45000), D(60000), D(90000)])
-    def test_health_factor_above_one_exactly_when_ltv_is_below_the_liquidation_ltv(self, loan, btc_price):
-        moved = at_btc_price(loan, btc_price)
-        assert (moved.health_factor > 1) == (moved.ltv < moved.liquidation_ltv)
-
-    def test_the_liquidation_price_puts_the_health_factor_at_one(self, loan):
+    @pytest.mark.parametrize("side", ["above", "below"])
+    def test_the_protocol_liquidates_below_the_liquidation_price_and_not_above(self, chain, loan, side):
+        """The protocol's own rule, a hair either side of the price the adapter names."""
         price = loan.liquidation_price_btc
         assert price is not None and price < loan.btc_price_usd
-        assert abs(at_btc_price(loan, price).health_factor - 1) < D("1e-20")
+        moved = price * (1 + HAIR if side == "above" else 1 - HAIR)
+        controls.set_btc_price(chain.w3, chain.deployment, moved.quantize(D("0.00000001")))
+        position = read_one(chain, loan.account, self.market)
+        assert (position.health_factor < 1) is (side == "below")
+        assert self.protocol_liquidates(chain, loan.account) is (side == "below")
 
     def test_every_position_is_read_at_the_readers_block(self, chain, loan):
         demo = list(chain.deployment.demo_wallets.values())
-        block, positions = read(chain, [*demo, loan.account], self.market, block=loan.block_number)
+        block, positions = read_positions(chain, [*demo, loan.account], self.market, block=loan.block_number)
         assert positions and {p.block_number for p in positions} == {block} == {loan.block_number}
         assert {p.timestamp for p in positions} == {loan.timestamp}

@@ -2,7 +2,8 @@
 on both getter generations: v3.0 (aave-v3, spark) and v3.6 (aave-v3.6, what Ethereum runs).
 
 Loans are opened through the real Pool (approve, supply, borrow); the adapter reads them back
-through Multicall3 at one pinned block, and the Pool's own getUserAccountData is the referee.
+through Multicall3 at one pinned block, and the Pool's own getUserAccountData is the referee
+(tests/helpers/referees.py).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.abi import function
 from chainwatch.chains import get_chain
 from chainwatch.devnet import actions, controls
 from chainwatch.devnet.node import contract
-from chainwatch.model import Position
-from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.snapshot import read_snapshot
+from tests.helpers.loans import open_aave_loan
+from tests.helpers.reads import read_one
+from tests.helpers.referees import aave_account_data, aave_liquidatable, assert_position_matches_aave_pool
 
 from .invariants import PositionInvariants
 
@@ -26,55 +27,18 @@ DAY = 86_400
 WAD = D(10) ** 18
 
 
-def open_loan(chain, market: str, account: str, collateral: dict[str, Decimal], borrow: dict[str, Decimal]):
-    """Mint, approve, supply each collateral asset and borrow each debt asset, for real."""
-    w3, deployment = chain.w3, chain.deployment
-    pool = deployment.markets[market].pool
-    for symbol, amount in collateral.items():
-        token = deployment.tokens[symbol]
-        controls.mint(w3, token, account, amount)
-        actions.approve(w3, token, account, pool)
-        actions.supply(w3, pool, token, amount, account)
-    for symbol, amount in borrow.items():
-        actions.borrow(w3, pool, deployment.tokens[symbol], amount, account)
-
-
-def read(chain, account: str, market: str, block: int | None = None) -> Position:
-    snapshot = read_snapshot(get_chain("devnet"), [account], rpc=[chain.rpc_url], block=block, protocols=[market])
-    (position,) = snapshot.positions
-    assert position.block_number == snapshot.block_number
-    return position
-
-
-def pool_account_data(chain, market: str, account: str, block: int) -> tuple[int, ...]:
-    pool = chain.deployment.markets[market].pool
-    reader = BlockReader.at(EndpointPool([chain.rpc_url]), block)
-    (row,) = reader.read([Call(pool, function("AavePool", "getUserAccountData"), (account,))])
-    return row
-
-
-def assert_health_factor_matches_pool(chain, market: str, position: Position) -> None:
-    """Our exact health factor against the Pool's, within the Pool's own rounding.
-
-    The Pool truncates each asset's value to its oracle unit (1e-8 USD) and the averaged
-    liquidation threshold to whole basis points; the bound below is exactly those truncations.
-    """
-    data = pool_account_data(chain, market, position.account, position.block_number)
-    pool_hf = D(data[5]) / WAD
-    pool_threshold_bps = data[3]
-    truncation = D(1) / pool_threshold_bps if len(position.collateral) > 1 else D(0)
-    tolerance = position.health_factor * (truncation + D("1e-9")) + D("1e-18")
-    assert abs(position.health_factor - pool_hf) <= tolerance
-    assert abs(position.collateral_usd - D(data[0]) / 10**8) <= D("1e-8") * len(position.collateral)
-    assert abs(position.debt_usd - D(data[1]) / 10**8) <= D("1e-8") * len(position.debt)
-
-
 class TestAaveInvariants(PositionInvariants):
     market = "aave-v3"
     collateral_earns_interest = True  # aTokens accrue the supply rate
 
     def open_loan(self, chain, account, wbtc, usdc):
-        open_loan(chain, self.market, account, {"WBTC": wbtc}, {"USDC": usdc})
+        open_aave_loan(chain, self.market, account, {"WBTC": wbtc}, {"USDC": usdc})
+
+    def protocol_liquidates(self, chain, account):
+        return aave_liquidatable(chain, self.market, account)
+
+    def test_health_factor_collateral_and_debt_agree_with_the_pool(self, chain, loan):
+        assert_position_matches_aave_pool(chain, self.market, loan)
 
 
 class TestSparkInvariants(TestAaveInvariants):
@@ -92,8 +56,8 @@ def borrower(chain):
 
 @pytest.mark.parametrize("market", ["aave-v3", "spark", "aave-v3.6"])
 def test_a_fresh_loan_reads_back_exactly(chain, borrower, market):
-    open_loan(chain, market, borrower, {"WBTC": D("1.5")}, {"USDC": D(30000)})
-    position = read(chain, borrower, market)
+    open_aave_loan(chain, market, borrower, {"WBTC": D("1.5")}, {"USDC": D(30000)})
+    position = read_one(chain, borrower, market)
 
     assert position.protocol == market
     assert position.market == chain.deployment.markets[market].pool
@@ -115,25 +79,25 @@ def test_a_fresh_loan_reads_back_exactly(chain, borrower, market):
     assert position.ltv == usdc.amount / (wbtc.amount * 60000)
     # 1.5 BTC × p × 0.78 = 30,000
     assert position.liquidation_price_btc == usdc.amount / (wbtc.amount * D("0.78"))
-    assert_health_factor_matches_pool(chain, market, position)
+    assert_position_matches_aave_pool(chain, market, position)
 
 
 def test_a_btc_price_move_moves_ltv_and_health_factor(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(30000)})
-    before = read(chain, borrower, "aave-v3")
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(30000)})
+    before = read_one(chain, borrower, "aave-v3")
     controls.set_btc_price(chain.w3, chain.deployment, D(45000))
-    after = read(chain, borrower, "aave-v3")
+    after = read_one(chain, borrower, "aave-v3")
 
     assert after.collateral[0].price_usd == D(45000)
     assert after.ltv > before.ltv
     assert after.health_factor < before.health_factor
     # The debt grew by the interest of one block only, so the liquidation price barely moves.
     assert abs(after.liquidation_price_btc / before.liquidation_price_btc - 1) < D("1e-6")
-    assert_health_factor_matches_pool(chain, "aave-v3", after)
+    assert_position_matches_aave_pool(chain, "aave-v3", after)
 
 
 def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(20000)})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1)}, {"USDC": D(20000)})
     usdc = chain.deployment.usdc
     pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)
     start_block = chain.w3.eth.block_number
@@ -142,8 +106,8 @@ def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
     end_block = chain.w3.eth.block_number
     index_after = pool.functions.getReserveNormalizedVariableDebt(usdc).call(block_identifier=end_block)
 
-    before = read(chain, borrower, "aave-v3", block=start_block)
-    after = read(chain, borrower, "aave-v3", block=end_block)
+    before = read_one(chain, borrower, "aave-v3", block=start_block)
+    after = read_one(chain, borrower, "aave-v3", block=end_block)
     expected = before.debt[0].amount * D(index_after) / D(index_before)
     assert abs(after.debt[0].amount - expected) <= D("0.000001")  # one unit of USDC's last decimal
     assert after.debt[0].amount > before.debt[0].amount
@@ -151,12 +115,12 @@ def test_thirty_days_of_interest_follow_the_pools_debt_index(chain, borrower):
     growth = after.debt[0].amount / before.debt[0].amount - 1
     assert abs(growth - before.debt[0].borrow_apr * 30 / 365) < D("0.0005")
     assert after.ltv > before.ltv
-    assert_health_factor_matches_pool(chain, "aave-v3", after)
+    assert_position_matches_aave_pool(chain, "aave-v3", after)
 
 
 def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(40000)})
-    position = read(chain, borrower, "aave-v3")
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(40000)})
+    position = read_one(chain, borrower, "aave-v3")
 
     assert [h.asset.symbol for h in position.collateral] == ["WBTC", "WETH"]
     weth = position.collateral[1]
@@ -173,16 +137,16 @@ def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower)
     btc_units = position.collateral[0].amount
     expected_price = (position.debt_usd - weth_usd * D("0.825")) / (btc_units * D("0.78"))
     assert abs(position.liquidation_price_btc - expected_price) < D("1e-18")
-    assert_health_factor_matches_pool(chain, "aave-v3", position)
+    assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 
 def test_collateral_switched_off_is_not_collateral(chain, borrower):
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(1)}, {})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(1)}, {})
     pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)
     from chainwatch.devnet.node import transact
 
     transact(chain.w3, pool.functions.setUserUseReserveAsCollateral(chain.deployment.weth, False), borrower)
-    position = read(chain, borrower, "aave-v3")
+    position = read_one(chain, borrower, "aave-v3")
     assert [h.asset.symbol for h in position.collateral] == ["WBTC"]
 
 
@@ -204,7 +168,7 @@ def test_many_accounts_are_read_at_one_block(chain):
         ]
     )
     for position in snapshot.positions:
-        assert_health_factor_matches_pool(chain, position.protocol, position)
+        assert_position_matches_aave_pool(chain, position.protocol, position)
 
 
 def test_emode_overrides_the_thresholds_of_the_assets_it_covers(chain, borrower):
@@ -217,16 +181,16 @@ def test_emode_overrides_the_thresholds_of_the_assets_it_covers(chain, borrower)
     zero = "0x" + "00" * 20
     transact(chain.w3, configurator.functions.setEModeCategory(1, 9000, 9300, 10100, zero, "ETH correlated"), admin)
     transact(chain.w3, configurator.functions.setAssetEModeCategory(chain.deployment.weth, 1), admin)
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
     pool = contract(chain.w3, "Pool", market.pool)
     transact(chain.w3, pool.functions.setUserEMode(1), borrower)
     actions.borrow(chain.w3, market.pool, chain.deployment.weth, D(15), borrower)
 
-    position = read(chain, borrower, "aave-v3")
+    position = read_one(chain, borrower, "aave-v3")
     wbtc, weth = position.collateral
     assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
     assert (weth.max_ltv, weth.liquidation_threshold) == (D("0.9"), D("0.93"))
-    assert_health_factor_matches_pool(chain, "aave-v3", position)
+    assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 
 def test_v36_emode_overrides_the_thresholds_of_the_assets_in_its_collateral_bitmap(chain, borrower):
@@ -241,17 +205,17 @@ def test_v36_emode_overrides_the_thresholds_of_the_assets_in_its_collateral_bitm
     transact(chain.w3, configurator.functions.setEModeCategory(1, 9000, 9300, 10100, "ETH correlated"), admin)
     transact(chain.w3, configurator.functions.setAssetCollateralInEMode(weth, 1, True), admin)
     transact(chain.w3, configurator.functions.setAssetBorrowableInEMode(weth, 1, True), admin)
-    open_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    open_aave_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
     transact(chain.w3, contract(chain.w3, "PoolInstance", market.pool).functions.setUserEMode(1), borrower)
     actions.borrow(chain.w3, market.pool, weth, D(15), borrower)
 
-    position = read(chain, borrower, "aave-v3.6")
+    position = read_one(chain, borrower, "aave-v3.6")
     wbtc, weth_holding = position.collateral
     assert (wbtc.max_ltv, wbtc.liquidation_threshold) == (D("0.73"), D("0.78"))
     assert (weth_holding.max_ltv, weth_holding.liquidation_threshold) == (D("0.9"), D("0.93"))
-    pool_ltv_bps = pool_account_data(chain, "aave-v3.6", borrower, position.block_number)[4]
+    pool_ltv_bps = aave_account_data(chain, "aave-v3.6", borrower, position.block_number)[4]
     assert abs(position.max_ltv - D(pool_ltv_bps) / 10_000) <= D("0.0001")  # the Pool truncates to bps
-    assert_health_factor_matches_pool(chain, "aave-v3.6", position)
+    assert_position_matches_aave_pool(chain, "aave-v3.6", position)
 
 
 def test_v36_ltv_zero_in_emode_lends_nothing_but_still_counts_for_health(chain, borrower):
@@ -265,14 +229,14 @@ def test_v36_ltv_zero_in_emode_lends_nothing_but_still_counts_for_health(chain, 
     transact(chain.w3, configurator.functions.setEModeCategory(2, 8000, 8500, 10300, "BTC to USD"), admin)
     transact(chain.w3, configurator.functions.setAssetCollateralInEMode(wbtc, 2, True), admin)
     transact(chain.w3, configurator.functions.setAssetBorrowableInEMode(usdc, 2, True), admin)
-    open_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1)}, {})
+    open_aave_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1)}, {})
     transact(chain.w3, contract(chain.w3, "PoolInstance", market.pool).functions.setUserEMode(2), borrower)
     actions.borrow(chain.w3, market.pool, usdc, D(20000), borrower)
-    before = read(chain, borrower, "aave-v3.6")
+    before = read_one(chain, borrower, "aave-v3.6")
     transact(chain.w3, configurator.functions.setAssetLtvzeroInEMode(wbtc, 2, True), admin)
 
-    after = read(chain, borrower, "aave-v3.6")
+    after = read_one(chain, borrower, "aave-v3.6")
     assert (before.collateral[0].max_ltv, before.collateral[0].liquidation_threshold) == (D("0.8"), D("0.85"))
     assert (after.collateral[0].max_ltv, after.collateral[0].liquidation_threshold) == (D(0), D("0.85"))
-    assert pool_account_data(chain, "aave-v3.6", borrower, after.block_number)[4] == 0  # the Pool's LTV
-    assert_health_factor_matches_pool(chain, "aave-v3.6", after)
+    assert aave_account_data(chain, "aave-v3.6", borrower, after.block_number)[4] == 0  # the Pool's LTV
+    assert_position_matches_aave_pool(chain, "aave-v3.6", after)

@@ -3,36 +3,26 @@
 Comet's contracts are on no registry the build can reach, so these tests run against
 chainwatch/devnet/contracts/CometStandIn.sol: a stand-in with Comet's ABI and Comet's storage
 math (principal and indices at BASE_INDEX_SCALE 1e15, factors at 1e18, 8-decimal price feeds),
-not Compound's bytecode. The stand-in's own view functions are the referee.
+not Compound's bytecode. The stand-in's own view functions are the referee: isLiquidatable on
+both sides of the adapter's liquidation price (the shared suite), its balances and factors here.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
+from chainwatch.devnet import controls
+from chainwatch.devnet.node import contract
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_comet_loan
+from tests.helpers.reads import read_one
+from tests.helpers.referees import comet_liquidatable
 
-from chainwatch.devnet import actions, controls
-from chainwatch.devnet.node import contract, transact
-
-from .invariants import PositionInvariants, fresh_account, read_one
-
-pytestmark = pytest.mark.chain
+from .invariants import PositionInvariants
 
 D = Decimal
 YEAR = 365 * 86_400
 MARKET = "compound-v3"
-
-
-def open_loan(chain, account: str, collateral: dict[str, Decimal], usdc: Decimal) -> None:
-    """Mint, approve and supply each collateral, then borrow USDC by withdrawing base."""
-    w3, deployment = chain.w3, chain.deployment
-    for symbol, amount in collateral.items():
-        token = deployment.tokens[symbol]
-        controls.mint(w3, token, account, amount)
-        actions.approve(w3, token, account, deployment.comet)
-        actions.comet_supply(w3, deployment.comet, token, amount, account)
-    actions.comet_withdraw(w3, deployment.comet, deployment.usdc, usdc, account)
 
 
 def stand_in(chain):
@@ -44,12 +34,15 @@ class TestCometStandInInvariants(PositionInvariants):
     collateral_earns_interest = False
 
     def open_loan(self, chain, account, wbtc, usdc):
-        open_loan(chain, account, {"WBTC": wbtc}, usdc)
+        open_comet_loan(chain, account, {"WBTC": wbtc}, usdc)
+
+    def protocol_liquidates(self, chain, account):
+        return comet_liquidatable(chain, account)
 
 
 def test_amounts_prices_and_factors_read_back_exactly(chain):
     borrower = fresh_account("comet exact")
-    open_loan(chain, borrower, {"WBTC": D("0.75"), "WETH": D(4)}, D(30000))
+    open_comet_loan(chain, borrower, {"WBTC": D("0.75"), "WETH": D(4)}, D(30000))
     controls.advance_time(chain.w3, 20 * 86_400)
     position = read_one(chain, borrower, MARKET)
     comet, block = stand_in(chain), position.block_number
@@ -74,18 +67,3 @@ def test_the_demo_loan_has_two_collaterals(chain):
     assert [(h.asset.symbol, h.amount) for h in position.collateral] == [("WBTC", 1), ("WETH", 5)]
     weighted = (60000 * D("0.85") + 15000 * D("0.90")) / 75000
     assert position.liquidation_ltv == weighted
-
-
-@pytest.mark.parametrize("side", ["healthy", "liquidatable"])
-def test_is_liquidatable_agrees_with_the_health_factor(chain, side):
-    borrower = fresh_account(f"comet health {side}")
-    open_loan(chain, borrower, {"WBTC": D(1)}, D(45000))
-    liquidation_price = read_one(chain, borrower, MARKET).liquidation_price_btc
-    factor = D("1.0001") if side == "healthy" else D("0.9999")
-    controls.set_btc_price(chain.w3, chain.deployment, (liquidation_price * factor).quantize(D("0.00000001")))
-    # Comet's isLiquidatable values debt at the STORED index: accrue first, as a liquidator's
-    # absorb does, so both sides look at the same debt.
-    transact(chain.w3, stand_in(chain).accrueAccount(borrower), borrower)
-    position = read_one(chain, borrower, MARKET)
-    liquidatable = stand_in(chain).isLiquidatable(borrower).call(block_identifier=position.block_number)
-    assert liquidatable == (side == "liquidatable") == (position.health_factor < 1)

@@ -4,36 +4,26 @@
 Only the market's IRM is a stand-in (SettableRateIrm, a flat rate); the oracle is the devnet's
 ChainlinkMorphoOracle over its BTC/USD, WBTC/BTC and USDC/USD feeds. Morpho itself is the
 referee: a real repay of every share costs, to the wei, the debt the adapter reads, and a real
-`liquidate` succeeds exactly on the positions the adapter calls liquidatable.
+`liquidate` is refused with Morpho's own reason ("position is healthy") just above the adapter's
+liquidation price and taken just below it (the shared suite, tests/adapters/invariants.py).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-from web3.exceptions import ContractLogicError
-
 from chainwatch.devnet import actions, controls
-from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import contract, rpc
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_morpho_loan
+from tests.helpers.reads import read_one
+from tests.helpers.referees import morpho_liquidate_half
 
-from .invariants import PositionInvariants, fresh_account, read_one
-
-pytestmark = pytest.mark.chain
+from .invariants import PositionInvariants
 
 D = Decimal
 DAY = 86_400
 MARKET = "morpho-blue"
-
-
-def open_loan(chain, account: str, wbtc: Decimal, usdc: Decimal) -> None:
-    """Mint, approve and post WBTC, then borrow USDC, through the real Morpho contract."""
-    market = chain.deployment.morpho_blue
-    controls.mint(chain.w3, market.collateral_token, account, wbtc)
-    actions.approve(chain.w3, market.collateral_token, account, market.morpho)
-    actions.morpho_supply_collateral(chain.w3, market, wbtc, account)
-    actions.morpho_borrow(chain.w3, market, usdc, account)
 
 
 class TestMorphoBlueInvariants(PositionInvariants):
@@ -41,7 +31,18 @@ class TestMorphoBlueInvariants(PositionInvariants):
     collateral_earns_interest = False
 
     def open_loan(self, chain, account, wbtc, usdc):
-        open_loan(chain, account, wbtc, usdc)
+        open_morpho_loan(chain, account, wbtc, usdc)
+
+    def protocol_liquidates(self, chain, account):
+        """A real liquidate: refused with Morpho's own "position is healthy" above the
+        liquidation price, taken below it, leaving less debt and less collateral."""
+        before = read_one(chain, account, MARKET)
+        if not morpho_liquidate_half(chain, account):
+            return False
+        after = read_one(chain, account, MARKET)
+        assert after.debt[0].amount < before.debt[0].amount
+        assert after.collateral[0].amount < before.collateral[0].amount
+        return True
 
 
 def usdc_balance(chain, account: str) -> int:
@@ -64,7 +65,7 @@ def test_debt_equals_what_repaying_every_share_costs_to_the_wei(chain):
     """Read at time T, then repay all shares in a block at the same T from the same state."""
     w3, market = chain.w3, chain.deployment.morpho_blue
     borrower = fresh_account("morpho repay")
-    open_loan(chain, borrower, D(2), D(70000))
+    open_morpho_loan(chain, borrower, D(2), D(70000))
     controls.advance_time(w3, 45 * DAY)  # interest accrues, Morpho's lastUpdate stays behind
     controls.mint(w3, market.loan_token, borrower, D(5000))
     actions.approve(w3, market.loan_token, borrower, market.morpho)
@@ -85,37 +86,6 @@ def test_debt_equals_what_repaying_every_share_costs_to_the_wei(chain):
     assert position.debt[0].amount == D(paid).scaleb(-6)
     assert paid > 70000 * 10**6  # 45 days of interest were included
     assert contract(w3, "Morpho", market.morpho).functions.position(market.market_id, borrower).call()[1] == 0
-
-
-def liquidate_half(chain, borrower: str) -> None:
-    """A real Morpho.liquidate of half the borrower's shares by a funded liquidator."""
-    w3, market = chain.w3, chain.deployment.morpho_blue
-    liquidator = fresh_account(f"morpho liquidator of {borrower}")
-    controls.mint(w3, market.loan_token, liquidator, D(100000))
-    actions.approve(w3, market.loan_token, liquidator, market.morpho)
-    shares = contract(w3, "Morpho", market.morpho).functions.position(market.market_id, borrower).call()[1]
-    actions.morpho_liquidate(w3, market, borrower, shares // 2, liquidator)
-
-
-@pytest.mark.parametrize("side", ["healthy", "liquidatable"])
-def test_the_adapters_health_check_agrees_with_morphos_liquidate(chain, side):
-    borrower = fresh_account(f"morpho health {side}")
-    open_loan(chain, borrower, D(1), D(45000))
-    liquidation_price = read_one(chain, borrower, MARKET).liquidation_price_btc
-    # a hair either side of the liquidation price (interest of a few seconds moves it by ~1e-8)
-    factor = D("1.0001") if side == "healthy" else D("0.9999")
-    controls.set_btc_price(chain.w3, chain.deployment, (liquidation_price * factor).quantize(D("0.00000001")))
-    position = read_one(chain, borrower, MARKET)
-    if side == "healthy":
-        assert position.health_factor > 1
-        with pytest.raises((ContractLogicError, DevnetError)):
-            liquidate_half(chain, borrower)
-    else:
-        assert position.health_factor < 1
-        liquidate_half(chain, borrower)
-        after = read_one(chain, borrower, MARKET)
-        assert after.debt[0].amount < position.debt[0].amount
-        assert after.collateral[0].amount < position.collateral[0].amount
 
 
 def test_a_btc_move_moves_morpho_through_its_oracle(chain):

@@ -34,11 +34,10 @@ def test_an_email_arrives_at_the_smtp_server(smtp_server):
     assert WALLET in text and "repay $5,250.00" in text
 
 
-def test_a_webhook_receives_the_alert_as_json(webhook_server):
-    port, received = webhook_server
+def test_a_webhook_receives_the_alert_as_json(webhook):
     message = compose(ALERT)
-    assert Notifier([f"json://127.0.0.1:{port}/hook"]).send(message, ALERT.kind)
-    ((post,),) = [received]
+    assert Notifier([webhook.url("/hook")]).send(message, ALERT.kind)
+    (post,) = webhook.posts
     assert post["path"] == "/hook"
     assert post["json"]["title"] == message.title
     assert post["json"]["message"] == message.body

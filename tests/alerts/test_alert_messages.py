@@ -31,8 +31,14 @@ def test_a_recovery_names_the_level_left_and_the_level_still_held():
     message = compose(Alert(AlertKind.recovery, LOAN, 1, 3, Thresholds()))
     assert "back below 95% of liquidation LTV, still past 80% of liquidation LTV" in message.title
     assert "repay $5,250.00" in message.body
-    cleared = compose(Alert(AlertKind.recovery, replace(LOAN, debt=LOAN.debt), 0, 1, Thresholds()))
-    assert "back below 80% of liquidation LTV" in cleared.title
+    # After repaying $9,500: $25,000 against $50,000 is LTV 50%, 67% of the way: below every level.
+    repaid = replace(
+        manual_position(D(1), D(50000), D(25000), D("0.05"), D("0.75")),
+        account=WALLET, protocol="spark", market="0xPool", chain="devnet",
+    )  # fmt: skip
+    cleared = compose(Alert(AlertKind.recovery, repaid, 0, 1, Thresholds()))
+    assert cleared.title.endswith("is back below 80% of liquidation LTV")  # no level still held
+    assert "liquidation price $33,333.33" in cleared.body  # 25,000 / 0.75: the repaid loan's
     assert "repay" not in cleared.body
 
 

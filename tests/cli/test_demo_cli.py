@@ -12,14 +12,14 @@ from chainwatch.devnet import anvil, service
 
 
 @pytest.fixture
-def own_run_dir(tmp_path, monkeypatch):
+def devnet_run_dir(tmp_path, monkeypatch):
     """Keep this test's background devnet apart from any devnet the developer has running."""
     monkeypatch.setattr(service, "_run_dir", lambda: tmp_path / "run")
     yield
     service.down()
 
 
-def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, cli, tmp_path, monkeypatch):
+def test_demo_starts_the_chain_and_writes_the_csv(devnet_run_dir, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     port = str(anvil.free_port())
     code, out, err = cli("demo", "--port", port)
@@ -42,7 +42,7 @@ def test_demo_starts_the_chain_and_writes_the_csv(own_run_dir, cli, tmp_path, mo
     assert code == 0 and "no devnet running" in err
 
 
-def test_up_restarts_a_devnet_left_from_an_older_build(own_run_dir, cli, tmp_path):
+def test_up_restarts_a_devnet_left_from_an_older_build(devnet_run_dir, cli, tmp_path):
     port = str(anvil.free_port())
     code, _, err = cli("devnet", "up", "--port", port)
     assert code == 0, err
@@ -59,7 +59,7 @@ def test_up_restarts_a_devnet_left_from_an_older_build(own_run_dir, cli, tmp_pat
     assert json.loads(record_file.read_text())["pid"] != record["pid"]
 
 
-def test_demo_names_every_wallet_and_what_to_try(own_run_dir, cli, tmp_path, monkeypatch):
+def test_demo_names_every_wallet_and_what_to_try(devnet_run_dir, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = cli("demo", "--port", str(anvil.free_port()))
     assert code == 0, err
@@ -70,7 +70,7 @@ def test_demo_names_every_wallet_and_what_to_try(own_run_dir, cli, tmp_path, mon
     assert out.count("\n  chainwatch ") == 3
 
 
-def test_devnet_price_and_time_move_every_oracle_and_the_debt(own_run_dir, cli):
+def test_devnet_price_and_time_move_every_oracle_and_the_debt(devnet_run_dir, cli):
     """Referees: each protocol's own oracle read directly, and the chain's own clock."""
     from chainwatch.devnet.node import contract
 
@@ -112,14 +112,14 @@ def test_devnet_price_and_time_move_every_oracle_and_the_debt(own_run_dir, cli):
         (("time", "soon"), "not a duration: 'soon'"),
     ],
 )
-def test_devnet_controls_refuse_bad_input_in_one_line(own_run_dir, cli, args, message):
+def test_devnet_controls_refuse_bad_input_in_one_line(devnet_run_dir, cli, args, message):
     code, _, err = cli("devnet", "up", "--port", str(anvil.free_port()))
     assert code == 0, err
     code, out, err = cli("devnet", *args)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_devnet_controls_need_a_running_devnet(own_run_dir, cli):
+def test_devnet_controls_need_a_running_devnet(devnet_run_dir, cli):
     code, _, err = cli("devnet", "price", "BTC", "40000")
     assert code == 1 and "no devnet running" in err
 

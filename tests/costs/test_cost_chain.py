@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
-
 from chainwatch.adapters.aave_v3 import AaveV3Adapter
 from chainwatch.chains import get_chain
 from chainwatch.costs.gas import read_gas_price
@@ -16,8 +14,6 @@ from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, load_gas_units
 from chainwatch.devnet.gas import MEASURERS, measure_aave_v3
 from chainwatch.devnet.node import contract, rpc
 from chainwatch.rpc import BlockReader, EndpointPool
-
-pytestmark = pytest.mark.chain
 
 D = Decimal
 RAY = D(10) ** 27

@@ -13,8 +13,6 @@ from chainwatch.devnet.deploy import ACCRUAL_SECONDS, HISTORY_DAYS
 from chainwatch.devnet.node import contract
 from chainwatch.devnet.service import start
 
-pytestmark = pytest.mark.chain
-
 USD = 10**8  # AaveOracle base unit
 WAD = 10**18
 

@@ -151,7 +151,7 @@ def test_risk_and_check_take_names(ens, cli):
     risk = ("--volatility", "0.6", "--paths", "1000", "--format", "json")
     assert cli("risk", "wallet-c.eth", *book, *risk) == cli("risk", ens.wallets["C"], *book, *risk)
     code, out, err = cli("check", "legacy.eth", *book, "--format", "json")
-    assert code in (0, 3), err
+    assert code == 0, err  # demo wallet C: LTV 0.4 on Spark's 0.78, about half way to the first threshold
     assert [p["account"] for p in json.loads(out)["positions"]] == [ens.wallets["C"]]
 
 
@@ -166,4 +166,4 @@ def test_backfill_and_history_follow_the_wallet_a_name_has_now(ens, cli, tmp_pat
     assert code == 0, err
     assert f"🦊.eth is {ens.wallets['A']}" in err
     assert by_name == cli("history", ens.wallets["A"], *db, "--format", "json").out
-    assert len(json.loads(by_name)) == 1
+    assert len(json.loads(by_name)["readings"]) == 1

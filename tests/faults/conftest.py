@@ -1,15 +1,14 @@
-"""Fixtures for the fault tests: proxies in front of the session devnet, and the CLI runner."""
+"""Fixtures for the fault tests: proxies in front of the session devnet, and `track` through them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from proxy import FaultProxy  # tests/faults is on sys.path (pytest's rootdir-relative import)
 
-from chainwatch.cli import main
+from tests.helpers.cli import CliResult
+from tests.helpers.fault_proxy import FaultProxy
 
 TIMEOUT = "0.5"  # seconds, so that a hang costs the suite little
 
@@ -37,25 +36,14 @@ def proxies(chain: Any, fast_rpc: None) -> Iterator[Callable[..., FaultProxy]]:
 
 
 @pytest.fixture
-def track(chain: Any, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+def track(chain: Any, cli: Callable[..., CliResult]) -> Callable[..., CliResult]:
     """Run `chainwatch track --format json` on the demo wallets through the given endpoints."""
     wallets = list(chain.deployment.demo_wallets.values())
 
-    def run(*urls: str, block: int | None = None) -> tuple[int, str, str]:
+    def run(*urls: str, block: int | None = None) -> CliResult:
         args = ["track", *wallets, "--chain", "devnet", "--format", "json"]
         args += [arg for url in urls for arg in ("--rpc", url)]
         args += ["--block", str(block)] if block is not None else []
-        capsys.readouterr()
-        try:
-            main(args)
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
+        return cli(*args)
 
     return run
-
-
-def positions(out: str) -> dict[str, Any]:
-    return json.loads(out)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from proxy import FAKE_KEY, LAG_BLOCKS
+
+from tests.helpers.fault_proxy import FAKE_KEY, LAG_BLOCKS
 
 # Faults that pass: one occurrence is retried away on the same endpoint.
 TRANSIENT = ["429", "500", "502", "503", "hang", "malformed", "rpc-error", "rate-limited", "missing-ids", "reset"]
@@ -37,7 +38,6 @@ def _direct(track, chain, *, block=None) -> str:
     return out
 
 
-@pytest.mark.chain
 @pytest.mark.parametrize("fault", TRANSIENT)
 @pytest.mark.parametrize("when", ["first request", "mid-snapshot"])
 def test_a_passing_fault_is_retried_to_the_direct_answer(fault, when, chain, proxies, track):
@@ -51,7 +51,6 @@ def test_a_passing_fault_is_retried_to_the_direct_answer(fault, when, chain, pro
     assert FAKE_KEY not in err
 
 
-@pytest.mark.chain
 @pytest.mark.parametrize("fault", [*TRANSIENT, "wrong-chain", "reordered"])
 def test_a_lasting_fault_fails_over_to_the_next_endpoint(fault, chain, proxies, track, caplog):
     direct = _direct(track, chain)
@@ -63,7 +62,6 @@ def test_a_lasting_fault_fails_over_to_the_next_endpoint(fault, chain, proxies, 
     assert FAKE_KEY not in err + caplog.text
 
 
-@pytest.mark.chain
 @pytest.mark.parametrize("fault", sorted(NAMED))
 def test_no_healthy_endpoint_is_one_line_naming_the_fault(fault, proxies, track):
     proxy = proxies().always(fault)
@@ -77,14 +75,12 @@ def test_no_healthy_endpoint_is_one_line_naming_the_fault(fault, proxies, track)
     assert "Traceback" not in err
 
 
-@pytest.mark.chain
 def test_reordered_batch_answers_are_matched_by_id(chain, proxies, track):
     direct = _direct(track, chain)
     proxy = proxies().always("reordered")
     assert track(proxy.url)[:2] == (0, direct)
 
 
-@pytest.mark.chain
 def test_a_lagging_endpoint_is_dropped_in_favour_of_the_current_one(chain, proxies, track, caplog):
     chain.w3.provider.make_request("anvil_mine", [hex(LAG_BLOCKS + 20)])
     direct = _direct(track, chain)
@@ -95,7 +91,6 @@ def test_a_lagging_endpoint_is_dropped_in_favour_of_the_current_one(chain, proxi
     assert FAKE_KEY not in caplog.text
 
 
-@pytest.mark.chain
 def test_a_lone_lagging_endpoint_reads_consistently_at_its_own_head(chain, proxies, track):
     """With nothing to compare against, lag is undetectable: the read is still one block's truth."""
     chain.w3.provider.make_request("anvil_mine", [hex(LAG_BLOCKS + 20)])
@@ -105,7 +100,6 @@ def test_a_lone_lagging_endpoint_reads_consistently_at_its_own_head(chain, proxi
     assert track(proxy.url)[:2] == (0, direct)
 
 
-@pytest.mark.chain
 def test_a_failover_mid_snapshot_keeps_the_pinned_block(chain, proxies, track):
     """The first endpoint fails after the chain moved on a block; interest accrues with every
     block, so reading "latest" on the second endpoint would change the debts."""
@@ -116,7 +110,6 @@ def test_a_failover_mid_snapshot_keeps_the_pinned_block(chain, proxies, track):
     assert (code, out) == (0, direct), err
 
 
-@pytest.mark.chain
 def test_retry_after_is_honoured(chain, proxies, track, monkeypatch):
     pauses: list[float] = []
     monkeypatch.setattr("chainwatch.rpc.retry.sleep", pauses.append)

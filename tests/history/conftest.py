@@ -3,7 +3,9 @@
 The PostgreSQL server is started by this fixture on 127.0.0.1 in a temporary data directory
 (initdb + pg_ctl from Debian's `postgresql` package) and stopped at the end of the session;
 each test gets a database of its own. When the server binaries are absent — and only then —
-the PostgreSQL runs are skipped, with a reason that says so in the summary.
+the PostgreSQL runs are skipped, with a reason that says so in the summary; under CI (CI=true)
+they fail instead, since a CI run that skipped them would pass without testing them. A server
+that is installed but will not start fails the tests everywhere.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def postgres_server() -> Iterator[str]:
     """A PostgreSQL server of our own on a free localhost port; yields its base URL."""
     bindir = _pg_bindir()
     if bindir is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and {PG_MISSING.replace('SKIPPED', 'CANNOT RUN')}", pytrace=False)
         pytest.skip(PG_MISSING)
     root = Path(tempfile.mkdtemp(prefix="chainwatch-pg-"))
     as_user: list[str] = []
@@ -56,7 +60,7 @@ def postgres_server() -> Iterator[str]:
         run(bindir / "pg_ctl", "-D", data, "-o", options, "-l", root / "server.log", "-w", "start")
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(root, ignore_errors=True)
-        raise RuntimeError(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')}") from None
+        pytest.fail(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')}", pytrace=False)
     try:
         yield f"postgresql://chainwatch@127.0.0.1:{port}"
     finally:

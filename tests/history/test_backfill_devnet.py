@@ -20,7 +20,6 @@ from chainwatch.history import HistoryStore
 from chainwatch.history.backfill import ArchiveStateError, BlockFinder, backfill
 from chainwatch.rpc import EndpointPool
 
-pytestmark = pytest.mark.chain
 D = Decimal
 
 
@@ -80,6 +79,7 @@ def test_backfilled_readings_match_track_at_each_block(chain, cli, tmp_path):
     assert len(out.splitlines()) == 6 and plot.stat().st_size > 10000
 
 
+@pytest.mark.chain  # starts an anvil of its own, without the session devnet
 def test_a_node_without_old_state_gives_a_clear_error(tmp_path):
     """A second anvil started with --prune-history keeps no state of past blocks: a stand-in
     for a full (non-archive) node."""
@@ -96,13 +96,15 @@ def test_a_node_without_old_state_gives_a_clear_error(tmp_path):
         start = when(w3)
         for _ in range(3):
             advance_time(w3, 3600)
-        with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store, pytest.raises(ArchiveStateError) as caught:
-            backfill(
-                get_chain("devnet", None), [ "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"], store,
-                start=start, end=start + timedelta(hours=2), every=timedelta(hours=1), rpc=[rpc_url(port)],
-            )  # fmt: skip
-            assert store.stored_blocks(31337) == []
+        with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
+            with pytest.raises(ArchiveStateError) as caught:
+                backfill(
+                    get_chain("devnet", None), ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"], store,
+                    start=start, end=start + timedelta(hours=2), every=timedelta(hours=1), rpc=[rpc_url(port)],
+                )  # fmt: skip
+            stored = store.stored_blocks(31337)
     finally:
         stop(process)
     message = str(caught.value)
     assert "archive node" in message and "\n" not in message
+    assert stored == []  # the failed backfill left no partial history behind

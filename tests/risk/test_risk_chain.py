@@ -6,8 +6,7 @@ import json
 from decimal import Decimal
 
 from chainwatch.chains import get_chain
-from chainwatch.risk.volatility import chain_btc_volatility, read_feed_rounds
-from chainwatch.rpc import BlockReader, EndpointPool
+from chainwatch.risk.volatility import chain_btc_volatility
 
 D = Decimal
 
@@ -42,12 +41,3 @@ def test_volatility_of_the_seeded_btc_history_is_about_fifty_percent(devnet):
     volatility = chain_btc_volatility(chain, [devnet.rpc_url], None, 30)
     # The devnet seeds 90 days of hourly rounds from a random walk at 50% a year.
     assert D("0.40") < volatility < D("0.60")
-
-
-def test_round_history_is_read_in_batches_back_to_the_window(devnet):
-    reader = BlockReader.at(EndpointPool([devnet.rpc_url]))
-    now = int(reader.block.timestamp.timestamp())
-    rounds = read_feed_rounds(reader, devnet.deployment.btc_usd_feed, now - 10 * 86_400)
-    assert len(rounds) >= 10 * 24  # hourly rounds for ten days
-    assert all(r.updated_at >= now - 10 * 86_400 for r in rounds)
-    assert [r.updated_at for r in rounds] == sorted((r.updated_at for r in rounds), reverse=True)

@@ -7,9 +7,7 @@ they answer.
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +18,10 @@ from chainwatch.devnet.node import rpc
 from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.rpc.codec import decoder, encoder
 from chainwatch.snapshot import read_snapshot
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from scan.conftest import fresh_account, open_loan  # noqa: E402
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan
 
 D = Decimal
-pytestmark = pytest.mark.chain
 BALANCE = function("ERC20", "balanceOf")
 CONFIGURATION = function("AavePool", "getUserConfiguration")
 RESERVE = function("AavePool", "getReserveData")
@@ -36,7 +32,7 @@ def borrowers(chain, request) -> list[str]:
     accounts = [fresh_account(f"{request.node.name}-{i}") for i in range(6)]
     for i, account in enumerate(accounts):
         market = "aave-v3" if i % 2 == 0 else "spark"
-        open_loan(
+        open_aave_loan(
             chain,
             market,
             account,

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
-import pytest
-
-from chainwatch.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "faults"))
-from proxy import FAKE_KEY, FaultProxy  # noqa: E402
+from tests.helpers.cli import CliResult
+from tests.helpers.fault_proxy import FAKE_KEY, FaultProxy
 
 
-def _check(capsys, *urls: str, fmt: str = "json") -> tuple[int, str, str]:
-    args = ["rpc", "check", "--chain", "devnet", "--format", fmt, *[a for u in urls for a in ("--rpc", u)]]
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+def _check(cli, *urls: str, fmt: str = "json") -> CliResult:
+    return cli("rpc", "check", "--chain", "devnet", "--format", fmt, *[a for u in urls for a in ("--rpc", u)])
 
 
-@pytest.mark.chain
-def test_reports_each_endpoint_and_which_are_usable(devnet, capsys):
+def test_reports_each_endpoint_and_which_are_usable(devnet, cli):
     with FaultProxy(devnet.rpc_url).always("wrong-chain") as other_chain:
-        code, out, _ = _check(capsys, devnet.rpc_url, other_chain.url, "http://127.0.0.1:9/v2/" + FAKE_KEY)
+        code, out, _ = _check(cli, devnet.rpc_url, other_chain.url, "http://127.0.0.1:9/v2/" + FAKE_KEY)
     assert code == 0
     direct, wrong, dead = json.loads(out)["endpoints"]
     assert direct["usable"] and direct["chain_id"] == 31337
@@ -40,10 +26,9 @@ def test_reports_each_endpoint_and_which_are_usable(devnet, capsys):
     assert FAKE_KEY not in out
 
 
-@pytest.mark.chain
-def test_no_usable_endpoint_exits_1(devnet, capsys):
+def test_no_usable_endpoint_exits_1(devnet, cli):
     with FaultProxy(devnet.rpc_url).always("500") as broken:
-        code, out, err = _check(capsys, broken.url, fmt="table")
+        code, out, err = _check(cli, broken.url, fmt="table")
     assert code == 1
     assert "HTTP 500" in out and FAKE_KEY not in out + err
     assert err.strip() == "error: no endpoint serves devnet (chain id 31337)"

@@ -6,14 +6,11 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
-
-from chainwatch.cli import main
 from chainwatch.devnet.controls import advance_time, set_feed_price
 from chainwatch.model import Asset, Holding, Position
-from chainwatch.sanity import FeedAnswer, disagreement_warnings, peg_warnings, staleness_warnings
+from chainwatch.sanity import PairAnswer, disagreement_warnings, peg_warnings, staleness_warnings
 
-BTC_USD = FeedAnswer("BTC/USD", 3600, Decimal(60000), updated_at=1_000_000)
+BTC_USD = PairAnswer("BTC/USD", 3600, Decimal(60000), updated_at=1_000_000)
 
 
 def _position(protocol: str, wbtc_price: Decimal) -> Position:
@@ -33,8 +30,8 @@ def test_stale_only_past_the_heartbeat():
 
 
 def test_wbtc_off_its_peg():
-    assert peg_warnings(FeedAnswer("WBTC/BTC", 86400, Decimal("0.995"), 0)) == []
-    (warning,) = peg_warnings(FeedAnswer("WBTC/BTC", 86400, Decimal("0.95"), 0))
+    assert peg_warnings(PairAnswer("WBTC/BTC", 86400, Decimal("0.995"), 0)) == []
+    (warning,) = peg_warnings(PairAnswer("WBTC/BTC", 86400, Decimal("0.95"), 0))
     assert "0.9500" in warning
 
 
@@ -48,27 +45,23 @@ def test_protocol_oracle_disagreeing_with_chainlink_once_per_market_and_asset():
     assert warning == "spark prices WBTC at $57,000.00, 5.0% below Chainlink BTC/USD $60,000.00"
 
 
-def _track(chain, capsys, *options: str) -> str:
+def _track(chain, cli, *options: str) -> str:
     wallets = list(chain.deployment.demo_wallets.values())
-    try:
-        main(["track", *wallets, "--chain", "devnet", "--rpc", chain.rpc_url, *options])
-    except SystemExit as exit_:
-        assert not exit_.code
-    return capsys.readouterr().out
+    code, out, err = cli("track", *wallets, "--chain", "devnet", "--rpc", chain.rpc_url, *options)
+    assert code == 0, err
+    return out
 
 
-@pytest.mark.chain
-def test_fresh_devnet_prices_carry_no_warning(chain, capsys):
-    assert json.loads(_track(chain, capsys, "--format", "json"))["warnings"] == []
+def test_fresh_devnet_prices_carry_no_warning(chain, cli):
+    assert json.loads(_track(chain, cli, "--format", "json"))["warnings"] == []
 
 
-@pytest.mark.chain
-def test_stale_feeds_and_a_depeg_are_flagged_in_json_and_table(chain, capsys):
+def test_stale_feeds_and_a_depeg_are_flagged_in_json_and_table(chain, cli):
     advance_time(chain.w3, 7200)  # both USD feeds are now two hours old
     set_feed_price(chain.w3, chain.deployment.wbtc_btc_feed, Decimal("0.9"))  # fresh, but off peg
-    warnings = json.loads(_track(chain, capsys, "--format", "json"))["warnings"]
+    warnings = json.loads(_track(chain, cli, "--format", "json"))["warnings"]
     assert [w.split(" ")[1] for w in warnings[:2]] == ["BTC/USD", "ETH/USD"]
     assert "WBTC/BTC is 0.9000" in warnings[2]
     # The devnet's Aave prices WBTC as WBTC/BTC x BTC/USD, as mainnet's does.
     assert "prices WBTC at $54,000.00, 10.0% below Chainlink BTC/USD $60,000.00" in warnings[3]
-    assert "⚠ WBTC/BTC is 0.9000" in _track(chain, capsys)
+    assert "⚠ WBTC/BTC is 0.9000" in _track(chain, cli)

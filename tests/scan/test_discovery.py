@@ -13,11 +13,10 @@ from chainwatch.rpc import BlockReader, EndpointPool, RpcError
 from chainwatch.scan import discover_accounts
 from chainwatch.scan.cache import DiscoveryCache
 from chainwatch.scan.logs import LogScanner, ScanState
-
-from .conftest import fresh_account, open_loan
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan
 
 D = Decimal
-pytestmark = pytest.mark.chain
 
 
 def market_adapter(name: str):
@@ -37,11 +36,11 @@ def created(chain) -> list[str]:
     found there: a USDC-only supplier, and a WBTC borrower in spark."""
     accounts = [fresh_account(f"scan-{i}") for i in range(5)]
     for i, account in enumerate(accounts):
-        open_loan(chain, "aave-v3", account, {"WBTC": D(1) + i}, {"USDC": D(10000) * (i + 1)})
+        open_aave_loan(chain, "aave-v3", account, {"WBTC": D(1) + i}, {"USDC": D(10000) * (i + 1)})
     lender = fresh_account("scan-lender")
-    open_loan(chain, "aave-v3", lender, {"WBTC": D("0.5")}, {})
-    open_loan(chain, "aave-v3", fresh_account("scan-usdc"), {"USDC": D(5000)}, {})
-    open_loan(chain, "spark", fresh_account("scan-spark"), {"WBTC": D(1)}, {"USDC": D(1000)})
+    open_aave_loan(chain, "aave-v3", lender, {"WBTC": D("0.5")}, {})
+    open_aave_loan(chain, "aave-v3", fresh_account("scan-usdc"), {"USDC": D(5000)}, {})
+    open_aave_loan(chain, "spark", fresh_account("scan-spark"), {"WBTC": D(1)}, {"USDC": D(1000)})
     return [*accounts, lender]
 
 
@@ -122,7 +121,7 @@ def test_an_interrupted_scan_resumes_where_it_stopped(chain, created, tmp_path):
 def test_a_second_run_reads_only_the_new_blocks(chain, created, tmp_path):
     first = discover(chain, "aave-v3", tmp_path)
     later = fresh_account("scan-later")
-    open_loan(chain, "aave-v3", later, {"WBTC": D(2)}, {"USDC": D(1000)})
+    open_aave_loan(chain, "aave-v3", later, {"WBTC": D(2)}, {"USDC": D(1000)})
     second = discover(chain, "aave-v3", tmp_path)
     assert set(second) == set(first) | {later}
 

@@ -4,6 +4,7 @@ Live positions (wallet addresses) are read from the devnet by the chain tests.
 """
 
 import json
+import math
 from decimal import Decimal
 
 import pytest
@@ -33,11 +34,20 @@ def test_json_for_the_issue_example(cli):
 
 
 def test_scenarios_and_compounding_from_options(cli):
-    code, out, _ = cli(*LOAN, "--format", "json", "--drops", "0.1,+0.5", "--days", "7",
-                       "--compounding", "continuous")  # fmt: skip
-    (p,) = json.loads(out)["positions"]
+    code, out, err = cli(*LOAN, "--format", "json", "--drops", "0.1,+0.5", "--days", "7",
+                         "--compounding", "continuous")  # fmt: skip
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["compounding"] == "continuous"
+    (p,) = document["positions"]
     assert [s["change"] for s in p["price_scenarios"]] == ["-0.1", "0.5"]
-    assert [t["days"] for t in p["time_scenarios"]] == [7]
+    (week,) = p["time_scenarios"]
+    assert week["days"] == 7
+    # Continuously compounded: 20,000 × (e^(0.08 × 7/365) − 1) = $30.7085, above daily
+    # compounding's 20,000 × ((1 + 0.08/365)^7 − 1) = $30.7051.
+    assert abs(Decimal(week["interest"]) - Decimal(20000 * math.expm1(0.08 * 7 / 365))) < Decimal("1e-9")
+    assert abs(Decimal(week["interest_daily"]) - Decimal(20000 * ((1 + 0.08 / 365) ** 7 - 1))) < Decimal("1e-9")
+    assert Decimal(week["interest"]) > Decimal(week["interest_daily"])
 
 
 def test_table_output(cli):

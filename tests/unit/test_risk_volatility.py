@@ -1,27 +1,20 @@
-"""Volatility from a Chainlink feed's rounds: the estimator, and the walk back through
-`getRoundData` against a stand-in reader that answers like a pinned `BlockReader`."""
+"""Volatility from a Chainlink feed's rounds: the estimator, and its window over a stand-in
+reader that answers like a pinned `BlockReader` (the walk itself: tests/unit/test_feed_rounds.py)."""
 
-from datetime import UTC, datetime
+import math
 from decimal import Decimal
 
 import numpy as np
 import pytest
 
 from chainwatch.chain import Chain
+from chainwatch.feeds import ROUNDS_PER_READ, Round
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.risk.volatility import (
-    ROUNDS_PER_READ,
-    Round,
-    annualised_volatility,
-    chain_btc_volatility,
-    feed_volatility,
-    read_feed_rounds,
-)
-from chainwatch.rpc import Block, Call, RpcError
+from chainwatch.risk.volatility import annualised_volatility, chain_btc_volatility, feed_volatility
+from tests.helpers.feed_reader import FEED, FeedReader
 
 D = Decimal
 DAY = 86_400
-FEED = "0x" + "fe" * 20
 
 
 def test_volatility_of_three_rounds_by_hand():
@@ -60,75 +53,14 @@ def test_unusable_rounds_are_refused(rounds):
         annualised_volatility(rounds)
 
 
-PHASE = 3 << 64
-
-
-class FeedReader:
-    """Answers Multicall3 reads of one feed like a `BlockReader` pinned at `now`.
-
-    Rounds 1..count of phase 3 exist, one an hour, ending at `now`; `gap` is a round id whose
-    read reverts (None), as a proxy does for a round it never wrote.
-    """
-
-    def __init__(self, count: int, now: int, gap: int | None = None) -> None:
-        self.count, self.now, self.gap = count, now, gap
-        self.block = Block(100, datetime.fromtimestamp(now, tz=UTC))
-        self.batches: list[int] = []
-
-    def answer(self, round_id: int) -> tuple[int, int, int, int, int] | None:
-        number = round_id - PHASE
-        if not 1 <= number <= self.count or number == self.gap:
-            return None
-        updated = self.now - (self.count - number) * 3600
-        return (round_id, 6_000_000_000_000 + number, updated, updated, round_id)
-
-    def read(self, calls: list[Call]) -> list[tuple | None]:
-        self.batches.append(len(calls))
-        results = []
-        for call in calls:
-            assert call.target == FEED
-            if call.fn.name == "latestRoundData":
-                results.append(self.answer(PHASE + self.count))
-            else:
-                assert call.fn.name == "getRoundData"
-                results.append(self.answer(call.args[0]))
-        return results
-
-
-def test_reads_back_to_the_start_of_the_window_in_batches():
-    now = 1_800_000_000
-    reader = FeedReader(count=5000, now=now)
-    rounds = read_feed_rounds(reader, FEED, since=now - 30 * DAY)
-    assert len(rounds) == 30 * 24 + 1  # one an hour, both ends included
-    assert min(r.updated_at for r in rounds) == now - 30 * DAY
-    assert reader.batches == [1, ROUNDS_PER_READ]
-
-
-def test_stops_at_the_first_round_of_the_phase():
-    reader = FeedReader(count=1000, now=1_800_000_000)
-    rounds = read_feed_rounds(reader, FEED, since=0)
-    assert len(rounds) == 1000
-    assert reader.batches == [1, ROUNDS_PER_READ, 1000 - 1 - ROUNDS_PER_READ]
-
-
-def test_stops_at_a_round_the_feed_never_wrote():
-    reader = FeedReader(count=100, now=1_800_000_000, gap=60)
-    assert len(read_feed_rounds(reader, FEED, since=0)) == 40  # rounds 61..100
-
-
 def test_feed_volatility_uses_the_window_before_the_pinned_block():
     reader = FeedReader(count=2000, now=1_800_000_000)
-    assert feed_volatility(reader, FEED, days=7) >= 0
+    # Rounds 1832..2000 (the last 7 × 24 hours, both ends), answers 6e12 + n an hour apart:
+    # σ² = Σ ln((6e12 + n) / (6e12 + n − 1))² over 168 hours, in years.
+    squares = sum(math.log1p(1 / (6_000_000_000_000 + n - 1)) ** 2 for n in range(1833, 2001))
+    expected = math.sqrt(squares / (168 / (365 * 24)))
+    assert abs(float(feed_volatility(reader, FEED, days=7)) / expected - 1) < 1e-9
     assert reader.batches == [1, ROUNDS_PER_READ]  # 7 × 24 rounds fit one batch
-
-
-def test_a_silent_feed_is_an_rpc_error():
-    class Silent(FeedReader):
-        def read(self, calls):
-            return [None for _ in calls]
-
-    with pytest.raises(RpcError, match="latestRoundData"):
-        read_feed_rounds(Silent(10, 1_800_000_000), FEED, since=0)
 
 
 def test_a_zero_day_window_is_refused():

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
-
 from chainwatch.alerts import AlertKind, Notifier, Thresholds
 from chainwatch.chains import get_chain
 from chainwatch.devnet.controls import set_btc_price
@@ -16,7 +14,6 @@ from chainwatch.history import HistoryStore
 from chainwatch.snapshot import read_snapshot
 from chainwatch.watch import Watch
 
-pytestmark = pytest.mark.chain
 D = Decimal
 
 
@@ -26,14 +23,18 @@ def price_at(liquidation_price: Decimal, measure: str) -> Decimal:
 
 
 def test_a_watch_alerts_once_per_crossing_while_btc_moves(chain, tmp_path, webhook):
-    url, received = webhook
     wallet = chain.deployment.demo_wallets["A"]  # WBTC collateral, USDC debt, on aave-v3
     devnet = get_chain("devnet", None)
     (start,) = read_snapshot(devnet, [wallet], rpc=[chain.rpc_url]).positions
     liquidation = start.liquidation_price_btc
     with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
         watch = Watch(
-            devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([url]), rpc=[chain.rpc_url]
+            devnet,
+            [wallet],
+            store=store,
+            thresholds=Thresholds(),
+            notifier=Notifier([webhook.url("/alerts")]),
+            rpc=[chain.rpc_url],
         )
         script = ["0.5", "0.85", "0.81", "0.79", "0.805", "0.92", "0.97", "0.96", "0.94", "0.5"]
         readings = []
@@ -48,6 +49,7 @@ def test_a_watch_alerts_once_per_crossing_while_btc_moves(chain, tmp_path, webho
             (AlertKind.recovery, 3, 0),  # 0.5
         ]
         assert all(s.delivered for r in readings for s in r.alerts)
+        received = [post["json"] for post in webhook.posts]
         assert [post["type"] for post in received] == ["warning", "warning", "warning", "success"]
         assert all(wallet in post["message"] and "aave-v3" in post["message"] for post in received)
         assert "repay $" in received[0]["message"]

@@ -12,12 +12,9 @@ import subprocess
 import sys
 import threading
 
-import pytest
-
 from chainwatch.devnet.controls import mine
 from chainwatch.history import HistoryStore
 
-pytestmark = pytest.mark.chain
 STORED = re.compile(r"stored block (\d+) .*: (\d+) positions")
 
 

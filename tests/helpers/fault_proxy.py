@@ -6,7 +6,7 @@ next request, and `always(...)` sets a fault for every request after the queue i
 "persona" such as a node on the wrong chain or one that lags). Its URL carries a fake API key in
 the path so tests can check that no message ever shows it.
 
-    python tests/faults/proxy.py http://127.0.0.1:8545 --port 8600 --always lagging --schedule 429,500
+    python tests/helpers/fault_proxy.py http://127.0.0.1:8545 --port 8600 --always lagging --schedule 429,500
 """
 
 from __future__ import annotations
