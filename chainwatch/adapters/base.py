@@ -55,6 +55,19 @@ class AccountLogs:
     account_topic: int
 
 
+def parse_block_setting(value: object) -> int:
+    """A block number read from a config file: a non-negative int (TOML's bools are not)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("expected a block number (an integer, 0 or more)")
+    return value
+
+
+# Market keys every adapter family takes, all optional. `deployment_block`: the block the
+# market's contracts were deployed in, where `scan` starts reading its logs (a public node keeps
+# no old state to find it by, and may have pruned the blocks before it).
+COMMON_SETTINGS: Mapping[str, Callable[[Any], Any]] = {"deployment_block": parse_block_setting}
+
+
 def event_topic(signature: str) -> str:
     """Topic 0 of an event: the keccak of its canonical signature, e.g. `Transfer(address,address,uint256)`."""
     return "0x" + keccak(text=signature).hex()
@@ -70,7 +83,8 @@ class Adapter(ABC):
 
     protocol: ClassVar[str]
     # The market-table keys of the address book this adapter needs, each with its parser
-    # (which raises ValueError on a bad value), so the book is validated before any RPC.
+    # (which raises ValueError on a bad value), so the book is validated before any RPC;
+    # COMMON_SETTINGS are taken by every adapter on top, as optional keys.
     settings_schema: ClassVar[Mapping[str, Callable[[Any], Any]]]
     # How the protocol compounds its borrow rate into debt, for projecting interest.
     interest_compounding: ClassVar[Compounding]

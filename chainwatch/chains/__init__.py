@@ -18,6 +18,7 @@ from typing import Any
 import platformdirs
 
 from chainwatch.adapters import adapter_class
+from chainwatch.adapters.base import COMMON_SETTINGS
 from chainwatch.addresses import AddressError, parse_address
 from chainwatch.chain import Chain, MarketConfig
 from chainwatch.errors import ChainwatchError
@@ -147,7 +148,7 @@ def _parse_market(file: TomlFile, path: KeyPath, table: Any) -> MarketConfig:
     for key, value in table.items():
         if key in _MARKET_KEYS:
             continue
-        parse = adapter.settings_schema.get(key)
+        parse = adapter.settings_schema.get(key) or COMMON_SETTINGS.get(key)
         if parse is None:
             raise AddressBookError(f"{file.unknown_key(path, key)} for {table['protocol']}")
         try:

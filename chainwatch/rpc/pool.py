@@ -20,7 +20,7 @@ from typing import Any
 
 from chainwatch.rpc.block import Block
 from chainwatch.rpc.endpoint import Endpoint, Request
-from chainwatch.rpc.errors import ChainMismatchError, EndpointError, RpcError
+from chainwatch.rpc.errors import ChainMismatchError, EndpointError, NoEndpointError, RpcError
 from chainwatch.rpc.redact import scrub
 from chainwatch.rpc.retry import RetryPolicy
 
@@ -90,17 +90,17 @@ class EndpointPool:
         makes the pool ask the next, never reaches the caller.
         """
         usable = self._checked()
-        failures = []
+        failures: list[EndpointError] = []
         for endpoint in list(usable):
             try:
                 return self._attempt(endpoint, requests_, parse)
             except EndpointError as exc:
-                failures.append(str(exc))
+                failures.append(exc)
                 if len(failures) < len(usable):
                     log.warning("rpc: %s; trying the next endpoint", exc)
                 usable.remove(endpoint)
                 usable.append(endpoint)
-        raise RpcError(f"no RPC endpoint answered: {'; '.join(failures)}")
+        raise NoEndpointError(f"no RPC endpoint answered: {'; '.join(map(str, failures))}", failures)
 
     def request(self, method: str, params: list[Any]) -> Any:
         return self.batch([(method, params)])[0]
@@ -138,8 +138,10 @@ class EndpointPool:
         with ThreadPoolExecutor(max_workers=min(8, len(self.endpoints))) as workers:
             answers = list(workers.map(self._identify, self.endpoints))
         mismatched = []
+        failures = []
         for endpoint, answer in zip(self.endpoints, answers):
             if isinstance(answer, EndpointError):
+                failures.append(answer)
                 self._set_aside(endpoint, str(answer))
                 continue
             chain_id, head = answer
@@ -159,9 +161,10 @@ class EndpointPool:
                 self._set_aside(endpoint, f"{endpoint.label} head {known} lags {best} by {best - known} blocks")
         usable = [e for e in self.endpoints if e not in self.set_aside]
         if not usable:
-            reasons = "; ".join(self.set_aside.values())
-            error = ChainMismatchError if len(mismatched) == len(self.endpoints) else RpcError
-            raise error(f"no healthy RPC endpoint: {reasons}")
+            message = f"no healthy RPC endpoint: {'; '.join(self.set_aside.values())}"
+            if len(mismatched) == len(self.endpoints):
+                raise ChainMismatchError(message)
+            raise NoEndpointError(message, failures)
         return usable
 
     def _identify(self, endpoint: Endpoint) -> tuple[int, int] | EndpointError:

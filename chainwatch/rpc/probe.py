@@ -87,10 +87,11 @@ def _archive(endpoint: Endpoint, head: int) -> bool | None:
 def _batch_limit(endpoint: Endpoint) -> int:
     for size in BATCH_SIZES:
         try:
-            endpoint.round_trip([("eth_chainId", [])] * size)
-            return size
+            outcomes = endpoint.round_trip([("eth_chainId", [])] * size)
         except EndpointError:
             continue
+        if not any(isinstance(outcome, EndpointError) for outcome in outcomes):
+            return size
     return 1
 
 

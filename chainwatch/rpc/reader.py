@@ -5,11 +5,16 @@ reverting call (a bad account, a token that does not answer) cannot sink the oth
 planned, not issued one by one:
 
 - calls are packed into multicalls by a gas budget (each `Call` carries an estimate of its gas)
-  kept under the node's eth_call gas cap; a multicall the node rejects as out of gas makes the
-  reader plan again with half that multicall's gas as its budget, so the budget settles under
-  whatever the node allows;
+  kept under the node's eth_call gas cap, and each eth_call carries the first budget (2^24) as
+  its `gas`: a node that applies EIP-7825's per-transaction cap (2^24) to eth_call refuses a
+  call sent without one, as it then takes its own default (geth: 50M), which is over the cap.
+  A node that refuses even that much gas halves what is sent (and the budget with it). A
+  multicall the node rejects as out of gas, or whose request or answer is over the node's size
+  cap, makes the reader plan again with half that multicall's gas as its budget, so the budget
+  settles under whatever the node allows; the gas sent stays at the first budget, so a call
+  that costs more than its estimate never starves inside a multicall;
 - several multicalls travel in one JSON-RPC batch request, up to a request size nodes accept
-  (the endpoint drops to single requests by itself where a node refuses batches);
+  (the endpoint learns a smaller batch by itself where a node refuses one);
 - `gather` runs independent readers (one per market) side by side and merges the calls they
   issue in the same round into one plan, so a snapshot of several markets costs the rounds of
   the deepest market, not the sum of all of them.
@@ -31,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chainwatch.abi import AbiFunction, function
 from chainwatch.rpc.block import Block
 from chainwatch.rpc.codec import address_word, decode_aggregate3, decoder, encode_aggregate3, encoder
-from chainwatch.rpc.errors import RpcError, says_out_of_gas
+from chainwatch.rpc.errors import NoEndpointError, Refusal
 
 if TYPE_CHECKING:
     from chainwatch.rpc.pool import EndpointPool
@@ -40,15 +45,19 @@ MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 # A view call's gas when the caller gives no estimate: a cold proxy, a delegatecall and a few
 # cold storage reads (an aToken's balanceOf measures ~25k on real Aave v3 bytecode).
 CALL_GAS = 40_000
-# Gas planned per multicall at first: under every default eth_call allowance seen in the wild
-# (anvil and geth give a call the block gas limit, 30-36M, and geth caps it at 50M).
-GAS_BUDGET = 25_000_000
+# Gas planned per multicall at first, and sent as its `gas`: EIP-7825's per-transaction cap
+# (2^24, mainnet since the Osaka upgrade), which is under every default eth_call allowance seen
+# in the wild (anvil and geth give a call the block gas limit, 30-60M, and geth caps it at 50M).
+GAS_BUDGET = 2**24
+MIN_GAS_LIMIT = 1_000_000  # below this a node cannot run a useful multicall: its refusal stands
 MULTICALLS_PER_HTTP_BATCH = 20
 # Bytes of one HTTP request body: anvil refuses bodies over 2 MiB, geth over 5 MB, and public
 # endpoints sit in between. A call costs its calldata plus 160 bytes of aggregate3 framing,
 # twice over as hex; a multicall about 300 bytes of JSON around it.
 REQUEST_BYTES = 1_800_000
 MULTICALL_BYTES = 300
+# Refusals that a smaller multicall answers.
+_SMALLER_HELPS = (Refusal.OUT_OF_GAS, Refusal.TOO_LARGE)
 
 T = TypeVar("T")
 
@@ -89,7 +98,8 @@ class BlockReader:
         self.pool = pool
         self.block = block
         self.multicall3 = multicall3
-        self.gas_budget = GAS_BUDGET
+        self.gas_budget = GAS_BUDGET  # gas of the calls packed into one multicall
+        self.gas_limit = GAS_BUDGET  # gas sent with each multicall's eth_call
         self._selector = function("Multicall3", "aggregate3").selector
         self._target_words: dict[str, bytes] = {}
         self._round: _Round | None = None
@@ -148,11 +158,17 @@ class BlockReader:
             batch = self._plan_batch(calls, calldatas, position)
             try:
                 answers = self._send(calls, calldatas, batch)
-            except RpcError as exc:
+            except NoEndpointError as exc:
+                if exc.any_refused(Refusal.GAS_CAP) and self.gas_limit > MIN_GAS_LIMIT:
+                    # The node lets no call have that much gas: ask for half, plan within it.
+                    self.gas_limit //= 2
+                    self.gas_budget = min(self.gas_budget, self.gas_limit)
+                    continue
                 largest = max(batch, key=lambda span: span[1] - span[0])
-                if not _is_out_of_gas(exc) or largest[1] - largest[0] == 1:
+                if not exc.any_refused(*_SMALLER_HELPS) or largest[1] - largest[0] == 1:
                     raise
-                # The node gave a multicall less gas than it needed: plan for half of it.
+                # The node gave a multicall less gas than it needed, or its request or answer
+                # was over the node's size cap: plan for half of it.
                 self.gas_budget = max(1, sum(c.gas for c in calls[largest[0] : largest[1]]) // 2)
                 continue
             for (start, end), raw in zip(batch, answers):
@@ -168,12 +184,13 @@ class BlockReader:
         batch: list[tuple[int, int]] = []
         size = 0
         i = start
+        budget = min(self.gas_budget, self.gas_limit)
         while i < len(calls) and len(batch) < MULTICALLS_PER_HTTP_BATCH:
             end, gas = i, 0
             size += MULTICALL_BYTES
             while end < len(calls):
                 grown = size + _call_bytes(calldatas[end])
-                if end > i and (gas + calls[end].gas > self.gas_budget or grown > REQUEST_BYTES):
+                if end > i and (gas + calls[end].gas > budget or grown > REQUEST_BYTES):
                     break
                 gas, size = gas + calls[end].gas, grown
                 end += 1
@@ -186,9 +203,9 @@ class BlockReader:
     def _send(
         self, calls: Sequence[Call], calldatas: Sequence[bytes], batch: list[tuple[int, int]]
     ) -> list[list[tuple[bool, bytes]]]:
-        block = hex(self.block.number)
+        block, gas = hex(self.block.number), hex(self.gas_limit)
         requests_ = [
-            ("eth_call", [{"to": self.multicall3, "data": self._encode(calls[a:b], calldatas[a:b])}, block])
+            ("eth_call", [{"to": self.multicall3, "gas": gas, "data": self._encode(calls[a:b], calldatas[a:b])}, block])
             for a, b in batch
         ]
         sizes = [b - a for a, b in batch]
@@ -265,10 +282,6 @@ class _Pending:
 
 def _call_bytes(calldata: bytes) -> int:
     return 2 * (160 + len(calldata) + -len(calldata) % 32)
-
-
-def _is_out_of_gas(exc: RpcError) -> bool:
-    return says_out_of_gas(str(exc))
 
 
 def _decode_all(answers: list[Any], sizes: list[int]) -> list[list[tuple[bool, bytes]]]:

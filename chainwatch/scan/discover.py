@@ -35,8 +35,10 @@ def discover_accounts(
 ) -> list[str]:
     """Accounts the market's logs name as `asset` collateral up to `reader.block`, sorted.
 
-    `from_block` defaults to the block the log-emitting contract was deployed in (or where a
-    cached scan started); a cached scan that started after `from_block` is done again.
+    `from_block` defaults to where a cached scan started, else the market's `deployment_block`
+    in the address book, else the block the log-emitting contract was deployed in (bisected with
+    eth_getCode, which needs an archive node: 0 without one); a cached scan that started after
+    `from_block` is done again.
     """
     filters = adapter.collateral_account_logs(reader, asset)
     if filters is None:
@@ -47,12 +49,15 @@ def discover_accounts(
     head = reader.block.number
     if from_block is not None and from_block > head:
         raise ScanRangeError(f"--from-block {from_block} is past the block read ({head})")
+    deployed: int | None = adapter.market.settings.get("deployment_block")
     found: set[str] = set()
     for logs in filters:
         cache = DiscoveryCache(cache_dir, adapter.chain.chain_id, logs)
         state = cache.load()
         if state is None or (from_block is not None and state.first > from_block):
-            first = from_block if from_block is not None else scanner.first_block_with_code(logs.address, head)
+            first = from_block if from_block is not None else deployed
+            if first is None:
+                first = scanner.first_block_with_code(logs.address, head)
             state = ScanState(first, first - 1, set())
         try:
             scanner.scan(logs, state, head, checkpoint=lambda s: cache.save(s, head), progress=progress)

@@ -88,7 +88,6 @@ WALLET = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
         (["track", WALLET.replace("C51812dc", "C51812DC")], "checksum mismatch"),
         (["track", WALLET, "--chain", "moon"], "unknown chain 'moon'"),
         (["track", WALLET, "--chain", "devnet", "--protocol", "maker"], "unknown protocol 'maker'"),
-        (["track", WALLET, "--chain", "devnet", "--rpc", "http://127.0.0.1:{port}"], "http://127.0.0.1:"),
         (["track", WALLET, "--address-book", "{missing}"], "address book not found"),
     ],
 )
@@ -100,11 +99,18 @@ def test_bad_input_is_one_line_and_exit_1(devnet, cli, tmp_path, args, message):
     assert err.strip().count("\n") == 0 and "Traceback" not in err
 
 
+def test_an_unreachable_rpc_is_one_line_and_exit_4(cli):
+    code, out, err = cli("track", WALLET, "--chain", "devnet", "--rpc", f"http://127.0.0.1:{closed_port()}")
+    assert (code, out) == (4, "")  # something requested could not be read
+    assert "http://127.0.0.1:" in err and "cannot connect" in err
+    assert err.strip().count("\n") == 0 and "Traceback" not in err
+
+
 def test_an_rpc_on_another_chain_is_refused(devnet, cli, tmp_path):
     book = tmp_path / "book.toml"
     book.write_text(f'[chains.ethereum]\nrpc = ["{devnet.rpc_url}"]\n')
     code, _, err = cli("track", WALLET, "--address-book", str(book))
-    assert code == 1
+    assert code == 4
     assert "serves chain id 31337, expected 1" in err
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,10 +41,12 @@ def track(chain: Any, cli: Callable[..., CliResult]) -> Callable[..., CliResult]
     """Run `chainwatch track --format json` on the demo wallets through the given endpoints."""
     wallets = list(chain.deployment.demo_wallets.values())
 
-    def run(*urls: str, block: int | None = None) -> CliResult:
+    def run(*urls: str, block: int | None = None, more: Path | None = None) -> CliResult:
+        """`more`: a wallets file read too (many wallets make mainnet-sized batches)."""
         args = ["track", *wallets, "--chain", "devnet", "--format", "json"]
         args += [arg for url in urls for arg in ("--rpc", url)]
         args += ["--block", str(block)] if block is not None else []
+        args += ["--wallets", str(more)] if more is not None else []
         return cli(*args)
 
     return run

@@ -1,7 +1,7 @@
 """Every fault a public endpoint commits, injected by a proxy in front of the devnet.
 
 For each fault: chainwatch's output equals a direct read of the devnet, or, when no endpoint is
-healthy, the output is one line on stderr naming what failed, with exit code 1 and no trace of
+healthy, the output is one line on stderr naming what failed, with exit code 4 and no trace of
 the endpoint's API key. The devnet carries the real Aave v3 bytecode; only the network between
 is faulty.
 """
@@ -66,7 +66,7 @@ def test_a_lasting_fault_fails_over_to_the_next_endpoint(fault, chain, proxies, 
 def test_no_healthy_endpoint_is_one_line_naming_the_fault(fault, proxies, track):
     proxy = proxies().always(fault)
     code, out, err = track(proxy.url)
-    assert code == 1
+    assert code == 4  # something requested could not be read
     assert out == ""
     (line,) = err.strip().splitlines()
     assert line.startswith("error:") and NAMED[fault] in line

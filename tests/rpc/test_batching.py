@@ -13,8 +13,6 @@ import pytest
 
 from chainwatch.abi import function
 from chainwatch.chains import get_chain
-from chainwatch.devnet.controls import mine
-from chainwatch.devnet.node import rpc
 from chainwatch.rpc import BlockReader, Call, EndpointPool
 from chainwatch.rpc.codec import decoder, encoder
 from chainwatch.snapshot import read_snapshot
@@ -103,7 +101,7 @@ def test_reads_grow_the_multicalls_not_the_http_requests(chain, borrowers, monke
     posts = []
     endpoint = pool.endpoints[0]
     original = endpoint._post
-    monkeypatch.setattr(endpoint, "_post", lambda payload: posts.append(payload) or original(payload))
+    monkeypatch.setattr(endpoint, "_post", lambda payload, method: posts.append(payload) or original(payload, method))
     few = calls_for(chain, borrowers)
     reader.gas_budget = sum(c.gas for c in few)  # the few fill exactly one multicall
     sizes = []
@@ -113,27 +111,6 @@ def test_reads_grow_the_multicalls_not_the_http_requests(chain, borrowers, monke
         sizes.append(len(posts[0]) if isinstance(posts[0], list) else 1)
         assert len(posts) == 2  # this read and the comparison read: one HTTP request each
     assert sizes == [1, 10]
-
-
-def test_an_out_of_gas_multicall_is_split_and_the_budget_learned(chain, borrowers):
-    """A node whose eth_call allowance (anvil: the block gas limit) is far below the reader's
-    first budget rejects the planned multicalls as out of gas; the reader plans again with
-    half the gas until they fit, and the answers are those of single calls."""
-    distinct = calls_for(chain, borrowers)
-    calls = distinct * 100
-    generous = BlockReader.at(EndpointPool([chain.rpc_url]))
-    rpc(chain.w3, "evm_setBlockGasLimit", [hex(3_000_000)])
-    try:
-        block = mine(chain.w3)
-        pool = EndpointPool([chain.rpc_url])
-        stingy = BlockReader.at(pool, block)
-        rows = stingy.read(calls)
-        expected = [unbatched(pool, call, block) for call in distinct] * 100
-    finally:
-        rpc(chain.w3, "evm_setBlockGasLimit", [hex(30_000_000)])
-        mine(chain.w3)
-    assert stingy.gas_budget < generous.gas_budget  # learned from the out-of-gas answers
-    assert rows == expected
 
 
 def test_merged_rounds_of_two_markets_answer_like_separate_reads(chain, borrowers):

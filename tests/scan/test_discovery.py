@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from chainwatch.adapters import adapter_class
 from chainwatch.chains import get_chain
-from chainwatch.rpc import BlockReader, EndpointPool, RpcError
+from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.scan import discover_accounts
 from chainwatch.scan.cache import DiscoveryCache
 from chainwatch.scan.logs import LogScanner, ScanState
 from tests.helpers.accounts import fresh_account
+from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.loans import open_aave_loan
 
 D = Decimal
@@ -44,28 +44,6 @@ def created(chain) -> list[str]:
     return [*accounts, lender]
 
 
-class RangeLimitedPool:
-    """Stand-in for a public node's eth_getLogs limit in front of the real devnet node: it
-    refuses any range wider than `limit` blocks and records every range it was asked for."""
-
-    def __init__(self, url: str, limit: int) -> None:
-        self.pool = EndpointPool([url])
-        self.limit = limit
-        self.asked: list[tuple[int, int]] = []
-
-    def batch(self, requests_: Any, parse: Any = None) -> Any:
-        ((method, params),) = requests_
-        if method == "eth_getLogs":
-            first, last = int(params[0]["fromBlock"], 16), int(params[0]["toBlock"], 16)
-            self.asked.append((first, last))
-            if last - first + 1 > self.limit:
-                raise RpcError("eth_getLogs error -32602: query exceeds max block range")
-        return self.pool.batch(requests_, parse)
-
-    def request(self, method: str, params: list[Any]) -> Any:
-        return self.batch([(method, params)])[0]
-
-
 def test_a_scan_finds_exactly_the_accounts_created(chain, tmp_path, request):
     before = set(discover(chain, "aave-v3", tmp_path / "before"))
     accounts = request.getfixturevalue("created")
@@ -81,10 +59,11 @@ def test_a_node_with_a_range_limit_gives_the_same_accounts(chain, created, tmp_p
     adapter = market_adapter("aave-v3")
     (logs,) = adapter.collateral_account_logs(BlockReader.at(EndpointPool([chain.rpc_url])), get_chain("devnet").wbtc)
     unlimited = LogScanner(EndpointPool([chain.rpc_url])).scan(logs, ScanState(0, -1, set()), head)
-    limited_pool = RangeLimitedPool(chain.rpc_url, limit=7)
-    limited = LogScanner(limited_pool).scan(logs, ScanState(0, -1, set(), span=1000), head)
+    # A public node's eth_getLogs limit, played by the fault proxy in front of the devnet node.
+    with FaultProxy(chain.rpc_url, log_range=7).persona("log-range") as node:
+        limited = LogScanner(EndpointPool([node.url])).scan(logs, ScanState(0, -1, set(), span=1000), head)
     assert limited.accounts == unlimited.accounts and set(created) <= limited.accounts
-    answered = [(a, b) for a, b in limited_pool.asked if b - a < 7]
+    answered = [(a, b) for a, b in node.log_ranges if b - a < 7]
     # every block asked exactly once among the answered ranges, none twice, none skipped
     assert sorted(answered) == answered and answered[0][0] == 0 and answered[-1][1] == head
     assert all(b + 1 == a for (_, b), (a, _) in zip(answered, answered[1:]))
@@ -111,9 +90,9 @@ def test_an_interrupted_scan_resumes_where_it_stopped(chain, created, tmp_path):
     assert saved is not None and saved.last == min(chunks[-1], head - 64)
     checkpoint = saved.last
 
-    pool = RangeLimitedPool(chain.rpc_url, limit=10**9)
-    resumed = LogScanner(pool).scan(logs, saved, head)
-    assert pool.asked[0][0] == checkpoint + 1  # nothing before the checkpoint is asked again
+    with FaultProxy(chain.rpc_url, log_range=10**9).persona("log-range") as node:  # records ranges
+        resumed = LogScanner(EndpointPool([node.url])).scan(logs, saved, head)
+    assert node.log_ranges[0][0] == checkpoint + 1  # nothing before the checkpoint is asked again
     full = LogScanner(EndpointPool([chain.rpc_url])).scan(logs, ScanState(0, -1, set()), head)
     assert resumed.accounts == full.accounts and set(created) <= resumed.accounts
 

@@ -110,6 +110,8 @@ def test_the_environment_names_the_file(tmp_path, monkeypatch):
             "chains.localtest.ens_registry: address checksum mismatch",
         ),
         ('[chains."my chain"]\nchain_id = true\n', 2, 'chains."my chain".chain_id: expected int'),
+        (LOCALTEST + "deployment_block = -1\n", 12, "markets[0].deployment_block: expected a block number"),
+        (LOCALTEST + 'deployment_block = "16291127"\n', 12, "markets[0].deployment_block: expected a block number"),
     ],
 )
 def test_malformed_books_name_the_file_line_and_key(tmp_path, text, line, message):
@@ -180,3 +182,11 @@ def test_the_user_config_book_is_read_and_an_explicit_file_wins(tmp_path, monkey
         assert get_chain("ethereum", explicit).rpc == ("http://explicit:8545",)
     finally:
         config.unlink()
+
+
+def test_every_market_may_name_its_deployment_block(tmp_path):
+    """Where `scan` starts reading a market's logs; optional for every adapter family."""
+    (market,) = load_address_book(write(tmp_path, LOCALTEST + "deployment_block = 16291127\n"))["localtest"].markets
+    assert market.settings["deployment_block"] == 16291127
+    (without,) = load_address_book(write(tmp_path, LOCALTEST))["localtest"].markets
+    assert "deployment_block" not in without.settings
