@@ -28,9 +28,10 @@ class Refusal(Enum):
     GAS_CAP = "gas over the cap"  # an eth_call asks for more gas than the node lets it have
 
 
-# How nodes say that an eth_call ran out of gas, its calldata included (geth "intrinsic gas too
-# low", anvil "intrinsic gas too high -- CallGasCostMoreThanGasLimit") ...
-_OUT_OF_GAS = ("out of gas", "outofgas", "gas required exceeds", "gas limit reached", "intrinsic gas")
+# How nodes say that an eth_call ran out of gas, its calldata included (geth "out of gas",
+# "intrinsic gas too low"; anvil/revm "OutOfGas", "MemoryOOG", "intrinsic gas too high --
+# CallGasCostMoreThanGasLimit") ...
+_OUT_OF_GAS = re.compile(r"out ?of ?gas|oog\b|gas required exceeds|gas limit reached|intrinsic gas", re.IGNORECASE)
 # ... and that it asked for more gas than they allow: geth under EIP-7825 "transaction gas limit
 # too high (cap: 16777216, tx: …)".
 _GAS_CAP = ("gas limit too high", "exceeds block gas limit", "gas limit exceeds")
@@ -65,7 +66,7 @@ def refusal(method: str | None, code: object, message: str, status: int | None =
         return Refusal.TOO_LARGE
     if method == "eth_call":
         text = message.lower()
-        if any(marker in text for marker in _OUT_OF_GAS):
+        if _OUT_OF_GAS.search(text):
             return Refusal.OUT_OF_GAS
         if any(marker in text for marker in _GAS_CAP):
             return Refusal.GAS_CAP
