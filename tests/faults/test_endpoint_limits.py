@@ -210,17 +210,23 @@ def test_a_lasting_rate_limit_is_one_line_and_exit_4(chain, proxies, cli, tmp_pa
 
 
 def test_a_scan_starts_at_the_deployment_block_a_pruned_node_still_serves(chain, proxies, cli, tmp_path):
-    """A full node keeps no old state (so no deployment block can be found by eth_getCode) and
-    has pruned the logs before some block: with the market's deployment_block from the address
-    book the scan never asks below it, and finds what a direct scan finds."""
+    """A full node keeps no old state, so no deployment block can be found with eth_getCode, and
+    has pruned the logs before some block: without the market's deployment_block a scan starts
+    at block 0 and meets the pruned blocks; with it, the scan never asks below it and finds what
+    a direct scan finds."""
     _borrowers(chain)
+    chain.w3.provider.make_request("anvil_mine", [hex(200)])  # old state: more than 128 blocks back
     deployed = _spark_logs_deployment(chain)
     code, direct, err = _scan(cli, tmp_path, chain.rpc_url)
     assert code == 0, err
-    pruned = proxies(pruned_before=deployed).persona("pruned")
-    code, out, err = _scan(cli, tmp_path, pruned.url, book=_book_with_deployment_blocks(tmp_path, deployed))
+    full_node = proxies(pruned_before=deployed).persona("pruned", "no-archive")
+    code, out, err = _scan(cli, tmp_path, full_node.url)
+    assert (code, out) == (4, "")
+    assert f"blocks 0-{deployed - 1}, pruned history" in err and f"--from-block {deployed}" in err
+    full_node.refused.clear()
+    code, out, err = _scan(cli, tmp_path, full_node.url, book=_book_with_deployment_blocks(tmp_path, deployed))
     assert (code, out) == (0, direct), err
-    assert pruned.refused == []
+    assert full_node.refused == []
 
 
 def test_pruned_history_names_the_blocks_and_the_from_block_that_works(chain, proxies, cli, tmp_path):

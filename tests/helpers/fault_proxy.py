@@ -30,6 +30,8 @@ its limit as a constructor argument (scaled down where the devnet's answers are 
   -32005 "project ID request rate exceeded".
 - `pruned`: eth_getLogs reaching below `pruned_before` refused with geth's 4444 "pruned history
   unavailable" (core/history PrunedHistoryError).
+- `no-archive`: a full node, state older than 128 blocks gone ("missing trie node"), so no
+  deployment block can be found by bisecting eth_getCode.
 
 `persona(...)` combines several for every request (e.g. a pruned node with a log range cap).
 
@@ -398,12 +400,26 @@ def refuse_pruned(proxy: FaultProxy, item: dict[str, Any]) -> dict[str, Any] | N
     return _error(item, 4444, "pruned history unavailable")
 
 
+STATE_KEPT = 128  # blocks of state a full (non-archive) geth node keeps
+
+
+def refuse_old_state(proxy: FaultProxy, item: dict[str, Any]) -> dict[str, Any] | None:
+    """A full node: state older than STATE_KEPT blocks is gone (geth: "missing trie node")."""
+    if item.get("method") not in ("eth_getCode", "eth_call", "eth_getBalance"):
+        return None
+    tag = item["params"][1] if len(item["params"]) > 1 else "latest"
+    if not tag.startswith("0x") or int(tag, 16) >= proxy.head() - STATE_KEPT:
+        return None
+    return _error(item, -32000, "missing trie node")
+
+
 Refuser = Callable[[FaultProxy, dict[str, Any]], "dict[str, Any] | None"]
 REFUSERS: dict[str, Refuser] = {
     "gas-cap": refuse_gas_over_cap,
     "log-range": refuse_log_range,
     "log-rate": refuse_log_rate,
     "pruned": refuse_pruned,
+    "no-archive": refuse_old_state,
 }
 
 
