@@ -88,9 +88,10 @@ class Endpoint:
 
         Errors that name the batch or a size (geth's "batch too large", "response too large")
         lower the limit at once. Rate limits, and transient errors on every request, are raised
-        for the pool to pause on. Other errors (a provider's own wording for its limit) are settled by asking each such request alone: an error it keeps
-        alone is its own and is raised; if alone they are answered, the batch was too large. A
-        batch with answers missing and no error at all is a garbled answer (transient)."""
+        for the pool to pause on. Other errors (a provider's own wording for its limit) are
+        settled by asking each such request alone: an error it keeps alone is its own and is
+        raised; if alone they are answered, the batch was too large. A batch with answers
+        missing and no error at all is a garbled answer (transient)."""
         size = len(chunk)
         failed = [(i, o) for i, o in zip(chunk, outcomes) if isinstance(o, EndpointError)]
         answered = size - len(failed)

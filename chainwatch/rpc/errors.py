@@ -50,9 +50,10 @@ def refusal(method: str | None, code: object, message: str, status: int | None =
 
     Pruned history is told first (code 4444 or the word), then rate limits (HTTP 429 or rate
     wording, whatever the code: providers send -32005 for both "rate" and "range"), then batch
-    refusals (the word "batch": geth's "batch too large"). Any other refusal of eth_getLogs is taken as its range or result count being too large, the one thing
-    a narrower range can fix: "exceeds limit of 10000", "block range too large", -32005 "query
-    returned more than 10000 results", HTTP 413 with "eth_getLogs is limited to a 10,000 range".
+    refusals (the word "batch": geth's "batch too large"). Any other refusal of eth_getLogs is
+    taken as its range or result count being too large, the one thing a narrower range can fix:
+    "exceeds limit of 10000", "block range too large", -32005 "query returned more than 10000
+    results", HTTP 413 with "eth_getLogs is limited to a 10,000 range".
     """
     if code == PRUNED_CODE or "pruned" in message.lower():
         return Refusal.PRUNED

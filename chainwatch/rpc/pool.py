@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from chainwatch.rpc.block import Block
+from chainwatch.rpc.concurrent import each
 from chainwatch.rpc.endpoint import Endpoint, Request
 from chainwatch.rpc.errors import ChainMismatchError, EndpointError, NoEndpointError, RpcError
 from chainwatch.rpc.redact import scrub
@@ -135,8 +135,7 @@ class EndpointPool:
 
     def _check_all(self) -> list[Endpoint]:
         """Chain id and head of every endpoint at once; keep those on the chain and current."""
-        with ThreadPoolExecutor(max_workers=min(8, len(self.endpoints))) as workers:
-            answers = list(workers.map(self._identify, self.endpoints))
+        answers = each(self._identify, self.endpoints)
         mismatched = []
         failures = []
         for endpoint, answer in zip(self.endpoints, answers):

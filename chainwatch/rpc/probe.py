@@ -10,9 +10,9 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from chainwatch.rpc.concurrent import each
 from chainwatch.rpc.endpoint import Endpoint
 from chainwatch.rpc.errors import EndpointError
 
@@ -47,8 +47,7 @@ class EndpointReport:
 def check_endpoints(urls: Sequence[str], timeout: float = 10.0) -> list[EndpointReport]:
     """A report for every endpoint, probed concurrently."""
     endpoints = [Endpoint(url, timeout) for url in urls]
-    with ThreadPoolExecutor(max_workers=min(8, len(endpoints) or 1)) as workers:
-        return list(workers.map(check_endpoint, endpoints))
+    return each(check_endpoint, endpoints)
 
 
 def check_endpoint(endpoint: Endpoint) -> EndpointReport:
