@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, Row, address_topic, answered, event_topic
 from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Asset, Compounding, Holding, Position, from_raw
@@ -61,6 +62,45 @@ def _bits(word: int, start: int, length: int) -> int:
     return (word >> start) & ((1 << length) - 1)
 
 
+class ReserveData(NamedTuple):
+    """`Pool.getReserveData(asset)` (DataTypes.ReserveData as v3.0 returns it; v3.2+ keeps the
+    layout, with the stable-debt fields zeroed or renamed)."""
+
+    configuration: tuple[int]
+    liquidity_index: int
+    current_liquidity_rate: int
+    variable_borrow_index: int
+    current_variable_borrow_rate: int
+    current_stable_borrow_rate: int
+    last_update_timestamp: int
+    id: int
+    a_token: str
+    stable_debt_token: str
+    variable_debt_token: str
+    interest_rate_strategy: str
+    accrued_to_treasury: int
+    unbacked: int
+    isolation_mode_total_debt: int
+
+
+class EModeCollateralConfig(NamedTuple):
+    """`Pool.getEModeCategoryCollateralConfig(id)` (v3.2+), in basis points."""
+
+    ltv: int
+    liquidation_threshold: int
+    liquidation_bonus: int
+
+
+class EModeCategoryData(NamedTuple):
+    """`Pool.getEModeCategoryData(id)` (v3.0/v3.1): the category's terms and its own price source."""
+
+    ltv: int
+    liquidation_threshold: int
+    liquidation_bonus: int
+    price_source: str
+    label: str
+
+
 @dataclass(frozen=True)
 class Reserve:
     """One reserve of the pool, decoded from getReserveData and the configuration bitmap."""
@@ -78,22 +118,22 @@ class Reserve:
     stable_debt_token: str
 
     @classmethod
-    def decode(cls, chain: str, asset: str, symbol: str, price: Decimal, data: tuple) -> Reserve:
-        (config,) = data[0]
+    def decode(cls, chain: str, asset: str, symbol: str, price: Decimal, data: ReserveData) -> Reserve:
+        (config,) = data.configuration
         decimals = _bits(config, 48, 8)
         return cls(
             asset=Asset(chain=chain, address=asset, symbol=symbol, decimals=decimals),
-            reserve_id=data[7],
+            reserve_id=data.id,
             price_usd=price,
             max_ltv=from_raw(_bits(config, 0, 16), BPS_DECIMALS),
             liquidation_threshold=from_raw(_bits(config, 16, 16), BPS_DECIMALS),
             emode_category=_bits(config, 168, 8),
-            variable_borrow_apr=from_raw(data[4], RAY_DECIMALS),
+            variable_borrow_apr=from_raw(data.current_variable_borrow_rate, RAY_DECIMALS),
             borrowable=bool(_bits(config, 56, 1) and _bits(config, 58, 1))
             and not (_bits(config, 57, 1) or _bits(config, 60, 1)),
-            a_token=data[8],
-            stable_debt_token=data[9],
-            variable_debt_token=data[10],
+            a_token=data.a_token,
+            stable_debt_token=data.stable_debt_token,
+            variable_debt_token=data.variable_debt_token,
         )
 
 
@@ -124,11 +164,11 @@ class AaveV3Adapter(Adapter):
             + [Call(pool, _user_emode, (a,), FLAG_GAS) for a in accounts]
         )
         assets, base_unit = self._listing(pool, rows[:LISTING_CALLS])
-        flags = rows[LISTING_CALLS:]
-        if None in flags:  # the Pool answers these for any address: a gap is a failed read
+        flags = answered(rows[LISTING_CALLS:])
+        if flags is None:  # the Pool answers these for any address: a gap is a failed read
             raise AaveMarketError(f"{self.market.name}: account flags unreadable at {pool}")
-        configurations = [row[0][0] for row in flags[:count]]  # type: ignore[index]
-        emode_ids = [row[0] for row in flags[count:]]  # type: ignore[index]
+        configurations: list[int] = [row[0][0] for row in flags[:count]]  # getUserConfiguration's bitmap
+        emode_ids: list[int] = [row[0] for row in flags[count:]]  # getUserEMode
         del rows, flags
         categories = sorted({i for i in emode_ids if i})
         rows = reader.read(_reserve_calls(pool, oracle, assets) + _emode_calls(pool, categories))
@@ -204,16 +244,17 @@ class AaveV3Adapter(Adapter):
         pool, _ = _resolve(reader, self.market.settings["pool_addresses_provider"])
         return [AccountLogs(pool, (_COLLATERAL_ENABLED, address_topic(asset)), account_topic=2)]
 
-    def _listing(self, pool: str, rows: Sequence[tuple | None]) -> tuple[list[str], int]:
+    def _listing(self, pool: str, rows: Sequence[Row | None]) -> tuple[list[str], int]:
         """The reserves' assets and the oracle's base unit, from `_listing_calls`' answers."""
-        if any(row is None for row in rows):
+        listing = answered(rows)
+        if listing is None:
             raise AaveMarketError(f"{self.market.name}: {pool} is not an Aave v3 pool")
-        (assets,), (base_currency,), (base_unit,) = rows  # type: ignore[misc]
+        (assets,), (base_currency,), (base_unit,) = listing
         if base_currency != ZERO_ADDRESS:
             raise AaveMarketError(f"{self.market.name}: oracle base currency is not USD")
         return list(assets), base_unit
 
-    def _decode_reserves(self, assets: Sequence[str], base_unit: int, rows: Sequence[tuple | None]) -> list[Reserve]:
+    def _decode_reserves(self, assets: Sequence[str], base_unit: int, rows: Sequence[Row | None]) -> list[Reserve]:
         """Reserves from `_reserve_calls`' answers (data, price and symbol per asset)."""
         reserves = []
         for asset, (data, price, symbol) in zip(assets, _chunks(rows, RESERVE_CALLS), strict=True):
@@ -225,17 +266,18 @@ class AaveV3Adapter(Adapter):
                     asset,
                     symbol[0] if symbol else "?",
                     Decimal(price[0]) / Decimal(base_unit),
-                    data,
+                    ReserveData(*data),
                 )
             )
         return reserves
 
 
 def _resolve(reader: BlockReader, provider: str) -> tuple[str, str]:
-    rows = reader.read([Call(provider, _provider_pool), Call(provider, _provider_oracle)])
-    if any(row is None for row in rows) or rows[0][0] == ZERO_ADDRESS:  # type: ignore[index]
+    rows = answered(reader.read([Call(provider, _provider_pool), Call(provider, _provider_oracle)]))
+    if rows is None or rows[0][0] == ZERO_ADDRESS:
         raise AaveMarketError(f"no Aave v3 PoolAddressesProvider at {provider}")
-    return rows[0][0], rows[1][0]  # type: ignore[index]
+    (pool,), (oracle,) = rows
+    return pool, oracle
 
 
 def _listing_calls(pool: str, oracle: str) -> list[Call]:
@@ -250,7 +292,7 @@ def _reserve_calls(pool: str, oracle: str, assets: Sequence[str]) -> list[Call]:
     return calls
 
 
-def _chunks(rows: Sequence[tuple | None], size: int) -> list[tuple]:
+def _chunks(rows: Sequence[Row | None], size: int) -> list[tuple[Row | None, ...]]:
     """Rows of calls issued side by side, `size` per item, regrouped per item."""
     return [tuple(rows[i : i + size]) for i in range(0, len(rows), size)]
 
@@ -269,7 +311,7 @@ def _emode_calls(pool: str, categories: Sequence[int]) -> list[Call]:
 
 
 def _decode_emodes(
-    categories: Sequence[int], rows: Sequence[tuple | None], reserves: Sequence[Reserve]
+    categories: Sequence[int], rows: Sequence[Row | None], reserves: Sequence[Reserve]
 ) -> dict[int, EMode]:
     """eMode categories in use, from whichever getter this pool's version has.
 
@@ -280,12 +322,13 @@ def _decode_emodes(
     emodes = {}
     for category, (config, bitmap, ltvzero, legacy) in zip(categories, _chunks(rows, EMODE_CALLS), strict=True):
         if config is not None and bitmap is not None:
-            ltv, threshold, _ = config[0]
+            ltv, threshold, _ = EModeCollateralConfig(*config[0])
             covers = frozenset(r.reserve_id for r in reserves if _bits(bitmap[0], r.reserve_id, 1))
             zero = ltvzero[0] if ltvzero is not None else 0
             lends_nothing = frozenset(i for i in covers if _bits(zero, i, 1))
         elif legacy is not None:
-            ltv, threshold = legacy[0][0], legacy[0][1]
+            data = EModeCategoryData(*legacy[0])
+            ltv, threshold = data.ltv, data.liquidation_threshold
             covers = frozenset(r.reserve_id for r in reserves if r.emode_category == category)
             lends_nothing = frozenset(r.reserve_id for r in reserves if r.reserve_id in covers and not r.max_ltv)
         else:

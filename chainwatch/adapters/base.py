@@ -68,6 +68,15 @@ def parse_block_setting(value: object) -> int:
 COMMON_SETTINGS: Mapping[str, Callable[[Any], Any]] = {"deployment_block": parse_block_setting}
 
 
+Row = tuple[Any, ...]
+
+
+def answered(rows: Sequence[Row | None]) -> list[Row] | None:
+    """`rows` when every call answered, else None: for reads that stand or fall together."""
+    present = [row for row in rows if row is not None]
+    return present if len(present) == len(rows) else None
+
+
 def event_topic(signature: str) -> str:
     """Topic 0 of an event: the keccak of its canonical signature, e.g. `Transfer(address,address,uint256)`."""
     return "0x" + keccak(text=signature).hex()

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, event_topic
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, answered, event_topic
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError
@@ -46,6 +47,29 @@ _TRANSFER_COLLATERAL = event_topic("TransferCollateral(address,address,address,u
 
 class CometMarketError(ChainwatchError):
     """The configured address is not a Comet we can read."""
+
+
+class UserBasic(NamedTuple):
+    """`Comet.userBasic(account)` (CometStorage.UserBasic)."""
+
+    principal: int  # signed: negative is a loan
+    base_tracking_index: int
+    base_tracking_accrued: int
+    assets_in: int  # bit per collateral asset offset 0-15
+    reserved: int  # `_reserved`
+
+
+class AssetInfo(NamedTuple):
+    """`Comet.getAssetInfo(i)` (CometCore.AssetInfo); factors scaled by 1e18."""
+
+    offset: int
+    asset: str
+    price_feed: str
+    scale: int
+    borrow_collateral_factor: int
+    liquidate_collateral_factor: int
+    liquidation_factor: int
+    supply_cap: int
 
 
 @dataclass(frozen=True)
@@ -77,14 +101,16 @@ class CompoundV3Adapter(Adapter):
 
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
         address = self.market.settings["comet"]
-        rows = reader.read(
-            [Call(address, _borrow_balance, (a,)) for a in accounts]
-            + [Call(address, _user_basic, (a,)) for a in accounts]
+        rows = answered(
+            reader.read(
+                [Call(address, _borrow_balance, (a,)) for a in accounts]
+                + [Call(address, _user_basic, (a,)) for a in accounts]
+            )
         )
-        if any(row is None for row in rows):
+        if rows is None:
             raise CometMarketError(f"{self.market.name}: no Comet at {address}")
-        debts = [row[0] for row in rows[: len(accounts)]]  # type: ignore[index]
-        assets_in = [row[3] for row in rows[len(accounts) :]]  # type: ignore[index]  # userBasic.assetsIn
+        debts: list[int] = [row[0] for row in rows[: len(accounts)]]
+        assets_in = [UserBasic(*row).assets_in for row in rows[len(accounts) :]]
         if not any(debts) and not any(assets_in):
             return []
         comet = self._read_comet(reader)
@@ -123,17 +149,19 @@ class CompoundV3Adapter(Adapter):
     def _read_comet(self, reader: BlockReader) -> Comet:
         """Base, rate and asset list, then asset infos and prices, then tokens: three batches."""
         address = self.market.settings["comet"]
-        first = reader.read(
-            [
-                Call(address, _base_token),
-                Call(address, _base_feed),
-                Call(address, _num_assets),
-                Call(address, _utilization),
-            ]
+        first = answered(
+            reader.read(
+                [
+                    Call(address, _base_token),
+                    Call(address, _base_feed),
+                    Call(address, _num_assets),
+                    Call(address, _utilization),
+                ]
+            )
         )
-        if any(row is None for row in first):
+        if first is None:
             raise CometMarketError(f"{self.market.name}: no Comet at {address}")
-        (base,), (base_feed,), (count,), (utilization,) = first  # type: ignore[misc]
+        (base,), (base_feed,), (count,), (utilization,) = first
         usd = UsdPrices(self.chain)
         second = reader.read(
             [Call(address, _asset_info, (i,)) for i in range(count)]
@@ -141,39 +169,40 @@ class CompoundV3Adapter(Adapter):
             + [Call(base, _symbol), Call(base, _decimals)]
             + usd.calls
         )
-        infos, (base_price, rate, base_symbol, base_decimals) = second[:count], second[count : count + 4]
+        base_symbol = second[count + 2]
         usd.load(second[count + 4 :])
-        if any(row is None for row in (*infos, base_price, rate, base_decimals)):
+        answers = answered(second[:count] + second[count : count + 2] + second[count + 3 : count + 4])
+        if answers is None:
             raise CometMarketError(f"{self.market.name}: Comet {address} asset info or prices unreadable")
-        tokens = [info[0][1] for info in infos]  # type: ignore[index]
+        infos = [AssetInfo(*row[0]) for row in answers[:count]]
+        (base_price,), (rate,), (base_decimals,) = answers[count:]
         third = reader.read(
-            [Call(address, _price, (info[0][2],)) for info in infos]  # type: ignore[index]
-            + [Call(t, fn) for t in tokens for fn in (_symbol, _decimals)]
+            [Call(address, _price, (info.price_feed,)) for info in infos]
+            + [Call(info.asset, fn) for info in infos for fn in (_symbol, _decimals)]
         )
         symbol = base_symbol[0] if base_symbol else "?"
         numeraire_usd = usd.price(Numeraire.of_symbol(symbol))
         collateral = []
         for k, info in enumerate(infos):
-            offset, token, _, scale, borrow_cf, liquidate_cf, _, _ = info[0]  # type: ignore[index]
             price, token_symbol, token_decimals = third[k], third[count + 2 * k], third[count + 2 * k + 1]
             if price is None:
-                raise CometMarketError(f"{self.market.name}: getPrice for {token} reverted")
-            decimals = token_decimals[0] if token_decimals else len(str(scale)) - 1
+                raise CometMarketError(f"{self.market.name}: getPrice for {info.asset} reverted")
+            decimals = token_decimals[0] if token_decimals else len(str(info.scale)) - 1
             collateral.append(
                 CollateralAsset(
-                    asset=Asset(self.chain.name, token, token_symbol[0] if token_symbol else "?", decimals),
-                    offset=offset,
-                    scale=scale,
+                    asset=Asset(self.chain.name, info.asset, token_symbol[0] if token_symbol else "?", decimals),
+                    offset=info.offset,
+                    scale=info.scale,
                     price_usd=from_raw(price[0], PRICE_DECIMALS) * numeraire_usd,
-                    borrow_factor=from_raw(borrow_cf, FACTOR_DECIMALS),
-                    liquidate_factor=from_raw(liquidate_cf, FACTOR_DECIMALS),
+                    borrow_factor=from_raw(info.borrow_collateral_factor, FACTOR_DECIMALS),
+                    liquidate_factor=from_raw(info.liquidate_collateral_factor, FACTOR_DECIMALS),
                 )
             )
         return Comet(
             address=address,
-            base=Asset(self.chain.name, base, symbol, base_decimals[0]),  # type: ignore[index]
-            base_price_usd=from_raw(base_price[0], PRICE_DECIMALS) * numeraire_usd,  # type: ignore[index]
-            borrow_apr=from_raw(rate[0] * SECONDS_PER_YEAR, FACTOR_DECIMALS),  # type: ignore[index]
+            base=Asset(self.chain.name, base, symbol, base_decimals),
+            base_price_usd=from_raw(base_price, PRICE_DECIMALS) * numeraire_usd,
+            borrow_apr=from_raw(rate * SECONDS_PER_YEAR, FACTOR_DECIMALS),
             collateral=tuple(collateral),
         )
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, event_topic
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, Row, answered, event_topic
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting, parse_bytes32_list_setting
 from chainwatch.errors import ChainwatchError
@@ -44,6 +44,35 @@ _SUPPLY_COLLATERAL = event_topic("SupplyCollateral(bytes32,address,address,uint2
 
 class MorphoMarketError(ChainwatchError):
     """A configured market id that the Morpho contract does not know, or cannot price."""
+
+
+class MarketParams(NamedTuple):
+    """`Morpho.idToMarketParams(id)` (MarketParams): what defines a market, hashed into its id."""
+
+    loan_token: str
+    collateral_token: str
+    oracle: str
+    irm: str
+    lltv: int  # WAD
+
+
+class MarketState(NamedTuple):
+    """`Morpho.market(id)` (Market): totals as of `last_update`."""
+
+    total_supply_assets: int
+    total_supply_shares: int
+    total_borrow_assets: int
+    total_borrow_shares: int
+    last_update: int
+    fee: int
+
+
+class PositionData(NamedTuple):
+    """`Morpho.position(id, user)` (Position)."""
+
+    supply_shares: int
+    borrow_shares: int
+    collateral: int
 
 
 def w_mul_down(x: int, y: int) -> int:
@@ -104,20 +133,22 @@ class MorphoBlueAdapter(Adapter):
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
         morpho, ids = self.market.settings["morpho"], self.market.settings["market_ids"]
         rows = reader.read([Call(morpho, _position, (bytes.fromhex(i[2:]), a)) for i in ids for a in accounts])
-        held = [(i, a, row) for (i, a), row in zip(((i, a) for i in ids for a in accounts), rows)]
-        for market_id, _, row in held:
+        held: list[tuple[str, str, PositionData]] = []
+        for (market_id, account), row in zip(((i, a) for i in ids for a in accounts), rows):
             if row is None:
                 raise MorphoMarketError(f"{self.market.name}: position in {market_id} unreadable at {morpho}")
-        active = {i for i, _, row in held if row[1] or row[2]}  # type: ignore[index]
+            held.append((market_id, account, PositionData(*row)))
+        active = {i for i, _, p in held if p.borrow_shares or p.collateral}
         markets = {m.market_id: m for m in self._read_markets(reader, [i for i in ids if i in active])}
         positions = []
-        for market_id, account, row in held:
-            _, borrow_shares, collateral = row  # type: ignore[misc]
-            if not (borrow_shares or collateral):
+        for market_id, account, p in held:
+            if not (p.borrow_shares or p.collateral):
                 continue
             market = markets[market_id]
             positions.append(
-                self.position(reader, market_id, account, _collateral(market, collateral), _debt(market, borrow_shares))
+                self.position(
+                    reader, market_id, account, _collateral(market, p.collateral), _debt(market, p.borrow_shares)
+                )
             )
         return positions
 
@@ -138,7 +169,7 @@ class MorphoBlueAdapter(Adapter):
         return [
             AccountLogs(morpho, (_SUPPLY_COLLATERAL, market_id, None, None), account_topic=3)
             for market_id, row in zip(ids, rows)
-            if row is not None and row[1].lower() == asset.lower()
+            if row is not None and MarketParams(*row).collateral_token.lower() == asset.lower()
         ]
 
     def _read_markets(self, reader: BlockReader, ids: Sequence[str]) -> list[Market]:
@@ -153,17 +184,18 @@ class MorphoBlueAdapter(Adapter):
         second_calls: list[Call] = list(usd.calls)
         layout = []
         for k, market_id in enumerate(ids):
-            params, state = first[2 * k], first[2 * k + 1]
-            if params is None or state is None or params[0] == ZERO_ADDRESS or state[4] == 0:
+            pair = answered(first[2 * k : 2 * k + 2])
+            if pair is None or pair[0][0] == ZERO_ADDRESS or MarketState(*pair[1]).last_update == 0:
                 raise MorphoMarketError(f"{self.market.name}: market {market_id} not created on Morpho at {morpho}")
-            loan, collateral, oracle, irm, _ = params
+            params, state = MarketParams(*pair[0]), MarketState(*pair[1])
+            loan, collateral = params.loan_token, params.collateral_token
             start = len(second_calls)
             second_calls += [
-                Call(oracle, _oracle_price),
+                Call(params.oracle, _oracle_price),
                 Call(loan, _symbol), Call(loan, _decimals), Call(collateral, _symbol), Call(collateral, _decimals),
             ]  # fmt: skip
-            if irm != ZERO_ADDRESS:
-                second_calls.append(Call(irm, _borrow_rate_view, (params, state)))
+            if params.irm != ZERO_ADDRESS:
+                second_calls.append(Call(params.irm, _borrow_rate_view, (tuple(params), tuple(state))))
             layout.append((market_id, params, state, start))
         second = reader.read(second_calls)
         usd.load(second[: len(usd.calls)])
@@ -174,30 +206,28 @@ class MorphoBlueAdapter(Adapter):
         self,
         usd: UsdPrices,
         now: int,
-        rows: list[tuple[Any, ...] | None],
+        rows: list[Row | None],
         market_id: str,
-        params: tuple[Any, ...],
-        state: tuple[Any, ...],
+        params: MarketParams,
+        state: MarketState,
         at: int,
     ) -> Market:
-        loan_token, collateral_token, _, irm, lltv = params
         price, loan_symbol, loan_decimals, collateral_symbol, collateral_decimals = rows[at : at + 5]
         if price is None or loan_decimals is None or collateral_decimals is None:
             raise MorphoMarketError(f"{self.market.name}: market {market_id}: oracle or tokens unreadable")
         rate = 0
-        if irm != ZERO_ADDRESS:
+        if params.irm != ZERO_ADDRESS:
             answer = rows[at + 5]
             if answer is None:
                 raise MorphoMarketError(f"{self.market.name}: market {market_id}: IRM borrowRateView reverted")
             rate = answer[0]
-        loan = Asset(self.chain.name, loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
+        loan = Asset(self.chain.name, params.loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
         collateral = Asset(
             self.chain.name,
-            collateral_token,
+            params.collateral_token,
             collateral_symbol[0] if collateral_symbol else "?",
             collateral_decimals[0],
         )
-        _, _, total_borrow, total_borrow_shares, last_update, _ = state
         loan_price_usd = usd.price(Numeraire.of_symbol(loan.symbol))
         # price / 1e36 is loan units per collateral unit; scaled to whole tokens of each.
         collateral_in_loan = from_raw(price[0], ORACLE_PRICE_DECIMALS + loan.decimals - collateral.decimals)
@@ -205,10 +235,10 @@ class MorphoBlueAdapter(Adapter):
             market_id=market_id,
             loan=loan,
             collateral=collateral,
-            lltv=from_raw(lltv, WAD_DECIMALS),
+            lltv=from_raw(params.lltv, WAD_DECIMALS),
             rate_per_second=rate,
-            total_borrow_assets=expected_total_borrow(total_borrow, rate, now - last_update),
-            total_borrow_shares=total_borrow_shares,
+            total_borrow_assets=expected_total_borrow(state.total_borrow_assets, rate, now - state.last_update),
+            total_borrow_shares=state.total_borrow_shares,
             loan_price_usd=loan_price_usd,
             collateral_price_usd=collateral_in_loan * loan_price_usd,
         )
