@@ -33,3 +33,7 @@ class Chain:
     wbtc_btc_feed: str | None = None
     # The ENS registry, where names such as `vitalik.eth` are looked up; None: no ENS here.
     ens_registry: str | None = None
+    # Tokens worth $1 as loan or base tokens (Morpho values a USDC loan in USDC); any loan or
+    # base token neither listed here nor priced by a feed of the book (weth, wbtc) is refused.
+    stablecoins: tuple[str, ...] = ()
+    weth: str | None = None

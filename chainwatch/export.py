@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chainwatch.context import iso_time
-from chainwatch.model import Holding, Position, Snapshot
+from chainwatch.model import Holding, Position, Snapshot, Unreadable
 
 # Cells a spreadsheet would run as a formula: a token symbol read on chain can be anything.
 if TYPE_CHECKING:  # pandas takes half a second to import: only the CSV path loads it
@@ -74,6 +74,18 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "timestamp": iso_time(snapshot.timestamp),
         "positions": [position_json(p) for p in snapshot.positions],
         "warnings": list(snapshot.warnings),
+        "errors": [unreadable_json(u) for u in snapshot.unreadable],
+    }
+
+
+def unreadable_json(unreadable: Unreadable) -> dict[str, Any]:
+    """A position a failed read kept out of `positions`: where, whose, and which call."""
+    return {
+        "protocol": unreadable.protocol,
+        "market": unreadable.market,
+        "account": unreadable.account,
+        "call": unreadable.call,
+        "message": str(unreadable),
     }
 
 

@@ -191,11 +191,30 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A position that could not be read whole at the pinned block, shown in its place.
+
+    A reverting oracle, feed or balance read leaves a hole that no figure may be computed
+    across: rather than print the position with a holding missing or mispriced, the adapter
+    names the market, the account and the call that failed, and reads everything else.
+    """
+
+    protocol: str  # the market's name in the address book
+    market: str  # as Position.market: the Aave Pool, the Comet, the Morpho market id
+    account: str
+    call: str  # the contract call that failed, e.g. "AaveOracle.getAssetPrice(WBTC 0x…)"
+
+    def __str__(self) -> str:
+        return f"{self.protocol} {self.market}: position of {self.account} not read: {self.call} failed"
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """All positions read for a set of accounts at one pinned block of one chain.
 
     `warnings` are one-line doubts about the prices the positions were valued at (a stale
-    oracle, a depegged WBTC), found by chainwatch.sanity at the same block.
+    oracle, a depegged WBTC), found by chainwatch.sanity at the same block. `unreadable` are
+    the positions a failed read kept out: a snapshot with any is partial.
     """
 
     chain: str
@@ -204,6 +223,7 @@ class Snapshot:
     timestamp: datetime
     positions: tuple[Position, ...]
     warnings: tuple[str, ...] = ()
+    unreadable: tuple[Unreadable, ...] = ()
 
 
 def portfolio_totals(positions: Sequence[Position]) -> tuple[Decimal, Decimal]:

@@ -101,4 +101,5 @@ def positions_table(snapshot: Snapshot, *, width: int = 80, wide: bool = False) 
     if note is not None:
         parts.append(note)
     parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
+    parts += [Text(f"✗ {unreadable}", style="red") for unreadable in snapshot.unreadable]
     return Group(*parts)

@@ -13,7 +13,7 @@ from functools import partial
 from chainwatch.adapters import adapter_class
 from chainwatch.chain import Chain, MarketConfig
 from chainwatch.ens import resolve_accounts
-from chainwatch.errors import ChainwatchError
+from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import Snapshot
 from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.rpc.urls import rpc_urls
@@ -22,6 +22,19 @@ from chainwatch.sanity import snapshot_warnings
 
 class UnknownProtocolError(ChainwatchError):
     """A `--protocol` filter that names no market of the chain."""
+
+
+class PartialSnapshotError(UnreadableError):
+    """Some positions could not be read (exit 4); the rest were shown, and these are named."""
+
+
+def raise_if_partial(snapshot: Snapshot) -> None:
+    """After a command has shown what it read: exit 4 with one line if any position was left
+    unreadable, so a script sees a partial read even when the output looks complete."""
+    if snapshot.unreadable:
+        count = len(snapshot.unreadable)
+        more = f" (and {count - 1} more; see the output)" if count > 1 else ""
+        raise PartialSnapshotError(f"{snapshot.unreadable[0]}{more}")
 
 
 def select_markets(chain: Chain, protocols: Sequence[str]) -> list[MarketConfig]:
@@ -66,6 +79,9 @@ def read_snapshot(
 ) -> Snapshot:
     """All non-empty positions of `accounts` on `chain`, every read at the same block.
 
+    A position one of whose reads failed (a reverting oracle, feed or balance) is not in
+    `positions` but in `unreadable`, naming the call; the other positions are read whole.
+
     `accounts` are addresses or ENS names; a name resolves at that same block, through the same
     endpoints. `protocols` filters markets by adapter family or by market name (`aave-v3`, `spark`).
     """
@@ -75,7 +91,7 @@ def read_snapshot(
     adapters = [adapter_class(market.protocol)(chain, market) for market in markets]
     # Markets are read side by side, so their rounds of reads share HTTP requests.
     per_market = reader.gather([partial(adapter.read_positions, reader, wallets) for adapter in adapters])
-    positions = [position for found in per_market for position in found]
+    positions = [position for reading in per_market for position in reading.positions]
     return Snapshot(
         chain=chain.name,
         chain_id=chain.chain_id,
@@ -83,4 +99,5 @@ def read_snapshot(
         timestamp=reader.block.timestamp,
         positions=tuple(positions),
         warnings=snapshot_warnings(reader, chain, positions),
+        unreadable=tuple(u for reading in per_market for u in reading.unreadable),
     )

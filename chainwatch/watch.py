@@ -70,12 +70,14 @@ class Watch:
             return Reading(snapshot=None, error=str(exc))
         new = self.store.save_snapshot(snapshot, self.endpoints)
         sent = []
-        for alert in self.tracker.update(snapshot.positions):
+        unreadable = [(snapshot.chain, u.account.lower(), u.protocol, u.market.lower()) for u in snapshot.unreadable]
+        for alert in self.tracker.update(snapshot.positions, unreadable):
             message = compose(alert)
             delivered = self.notifier.send(message, alert.kind)
             self.store.record_alert(alert, message, delivered)
             sent.append(SentAlert(alert, message, delivered))
-        return Reading(snapshot=snapshot, new_readings=new, alerts=sent)
+        error = "; ".join(str(u) for u in snapshot.unreadable) or None
+        return Reading(snapshot=snapshot, new_readings=new, alerts=sent, error=error)
 
     def run(
         self,

@@ -2,10 +2,13 @@
 
 Everything is resolved from the market's PoolAddressesProvider at the pinned block, so protocol
 upgrades that move the Pool or the oracle need no change here. Reads come in four rounds, whatever
-the number of accounts: the market (Pool and oracle); the reserves list with every account's
-flags; reserves, prices and the eMode categories in use; then the balances each account holds.
+the number of accounts: the market (Pool and oracle); the reserves list, the Pool's generation
+and every account's flags; reserves, prices and the eMode categories in use; then the balances
+each account holds (and, on v3.0/v3.1, the prices of the categories' own price sources).
 Balances come from the aTokens and debt tokens, whose `balanceOf` already includes interest
-accrued up to the block's timestamp.
+accrued up to the block's timestamp. Which collateral counts, and at what terms, follows the
+Pool's own generation (chainwatch.adapters.aave_rules). A reserve whose oracle price reverts
+makes the positions holding it unreadable (reported by name); the others are read.
 """
 
 from __future__ import annotations
@@ -16,18 +19,29 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, Row, address_topic, answered, event_topic
+from chainwatch.adapters.aave_rules import EMode, Generation, collateral_terms
+from chainwatch.adapters.base import (
+    AccountLogs,
+    Adapter,
+    MarketRate,
+    Reading,
+    Row,
+    address_topic,
+    answered,
+    event_topic,
+)
 from chainwatch.addresses import parse_address_setting
-from chainwatch.errors import ChainwatchError
-from chainwatch.model import Asset, Compounding, Holding, Position, from_raw
+from chainwatch.errors import ChainwatchError, UnreadableError
+from chainwatch.model import Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
 
 RAY_DECIMALS = 27
 BPS_DECIMALS = 4
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 LISTING_CALLS = 3  # reserves list, oracle base currency, oracle base unit
+GENERATION_CALLS = 3  # the eMode getters of v3.2, v3.6 and v3.7, asked about category 0
 RESERVE_CALLS = 3  # reserve data, price, symbol
-EMODE_CALLS = 4  # v3.2+ config, collateral bitmap and LTV-zero bitmap; v3.0/v3.1 data
+EMODE_CALLS = 5  # v3.2+ config, collateral bitmap, v3.6+ LTV-zero bitmap, v3.7 isolated; v3.0/v3.1 data
 # Planning estimates of gas per call (measured cold on the real bytecode, with headroom):
 # flags are one storage read behind the Pool proxy, balances go through a token proxy that
 # asks the Pool for the reserve's index.
@@ -42,7 +56,8 @@ _user_configuration = function("AavePool", "getUserConfiguration")
 _user_emode = function("AavePool", "getUserEMode")
 _emode_config = function("AavePool", "getEModeCategoryCollateralConfig")  # v3.2+
 _emode_bitmap = function("AavePool", "getEModeCategoryCollateralBitmap")  # v3.2+
-_emode_ltvzero_bitmap = function("AavePool", "getEModeCategoryLtvzeroBitmap")  # v3.4+
+_emode_ltvzero_bitmap = function("AavePool", "getEModeCategoryLtvzeroBitmap")  # v3.6+
+_emode_isolated = function("AavePool", "getIsEModeCategoryIsolated")  # v3.7+
 _emode_data_legacy = function("AavePool", "getEModeCategoryData")  # v3.0/v3.1
 _asset_price = function("AaveOracle", "getAssetPrice")
 _base_currency = function("AaveOracle", "BASE_CURRENCY")
@@ -56,6 +71,10 @@ _COLLATERAL_ENABLED = event_topic("ReserveUsedAsCollateralEnabled(address,addres
 
 class AaveMarketError(ChainwatchError):
     """The contracts behind a configured market are not an Aave v3 market we can read."""
+
+
+class AaveUnreadableError(UnreadableError):
+    """A reserve's price did not answer where no account can be set aside (market terms)."""
 
 
 def _bits(word: int, start: int, length: int) -> int:
@@ -107,7 +126,7 @@ class Reserve:
 
     asset: Asset
     reserve_id: int
-    price_usd: Decimal
+    price_usd: Decimal | None  # None: the oracle's getAssetPrice reverted
     max_ltv: Decimal
     liquidation_threshold: Decimal
     emode_category: int  # v3.0/v3.1 store it per asset; v3.2+ uses bitmaps per category
@@ -118,7 +137,7 @@ class Reserve:
     stable_debt_token: str
 
     @classmethod
-    def decode(cls, chain: str, asset: str, symbol: str, price: Decimal, data: ReserveData) -> Reserve:
+    def decode(cls, chain: str, asset: str, symbol: str, price: Decimal | None, data: ReserveData) -> Reserve:
         (config,) = data.configuration
         decimals = _bits(config, 48, 8)
         return cls(
@@ -136,15 +155,9 @@ class Reserve:
             variable_debt_token=data.variable_debt_token,
         )
 
-
-@dataclass(frozen=True)
-class EMode:
-    """An efficiency-mode category: its risk parameters and which reserves it covers."""
-
-    max_ltv: Decimal
-    liquidation_threshold: Decimal
-    covers: frozenset[int]  # reserve ids whose collateral parameters it overrides
-    lends_nothing: frozenset[int]  # covered reserve ids whose LTV stays 0 inside the category
+    @property
+    def price_call(self) -> str:
+        return f"AaveOracle.getAssetPrice({self.asset.symbol} {self.asset.address})"
 
 
 class AaveV3Adapter(Adapter):
@@ -153,18 +166,20 @@ class AaveV3Adapter(Adapter):
     # The variable borrow index compounds the per-second rate (MathUtils.calculateCompoundedInterest).
     interest_compounding = Compounding.PER_SECOND
 
-    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
+    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> Reading:
         """Four rounds of reads whatever the number of accounts; the accounts' flags travel
         with the market listing, and the eMode categories in use with the reserves."""
         pool, oracle = _resolve(reader, self.market.settings["pool_addresses_provider"])
         count = len(accounts)
         rows = reader.read(
             _listing_calls(pool, oracle)
+            + _generation_calls(pool)
             + [Call(pool, _user_configuration, (a,), FLAG_GAS) for a in accounts]
             + [Call(pool, _user_emode, (a,), FLAG_GAS) for a in accounts]
         )
         assets, base_unit = self._listing(pool, rows[:LISTING_CALLS])
-        flags = answered(rows[LISTING_CALLS:])
+        generation = Generation.detect(*(row is not None for row in rows[LISTING_CALLS : LISTING_CALLS + 3]))
+        flags = answered(rows[LISTING_CALLS + GENERATION_CALLS :])
         if flags is None:  # the Pool answers these for any address: a gap is a failed read
             raise AaveMarketError(f"{self.market.name}: account flags unreadable at {pool}")
         configurations: list[int] = [row[0][0] for row in flags[:count]]  # getUserConfiguration's bitmap
@@ -173,10 +188,11 @@ class AaveV3Adapter(Adapter):
         categories = sorted({i for i in emode_ids if i})
         rows = reader.read(_reserve_calls(pool, oracle, assets) + _emode_calls(pool, categories))
         reserves = self._decode_reserves(assets, base_unit, rows[: RESERVE_CALLS * len(assets)])
-        emodes = _decode_emodes(categories, rows[RESERVE_CALLS * len(assets) :], reserves)
+        emodes = self._decode_emodes(categories, rows[RESERVE_CALLS * len(assets) :], reserves)
         by_id = {r.reserve_id: r for r in reserves}
 
-        # One balance read per flag set: (account index, reserve, kind, must answer).
+        # One balance read per flag set: (account index, reserve, kind, must answer); then the
+        # v3.0/v3.1 categories' own price sources.
         wanted: list[tuple[int, Reserve, str, bool]] = []
         calls: list[Call] = []
         for index, configuration in enumerate(configurations):
@@ -195,29 +211,47 @@ class AaveV3Adapter(Adapter):
                     if reserve.stable_debt_token != ZERO_ADDRESS:
                         wanted.append((index, reserve, "debt", False))
                         calls.append(Call(reserve.stable_debt_token, _balance, (account,), BALANCE_GAS))
-        balances = reader.read(calls)
-        del calls
+        sources = sorted({e.price_source for e in emodes.values() if e.price_source})
+        answers = reader.read(calls + [Call(oracle, _asset_price, (source,)) for source in sources])
+        balances, source_rows = answers[: len(calls)], answers[len(calls) :]
+        source_prices = {
+            source: Decimal(row[0]) / Decimal(base_unit) if row is not None else None
+            for source, row in zip(sources, source_rows)
+        }
+        del calls, answers
 
         # per account: (kind, reserve id) -> raw amount, variable and stable debt summed
         amounts: list[dict[tuple[str, int], int]] = [{} for _ in accounts]
+        failed: dict[int, str] = {}
         for (index, reserve, kind, required), row in zip(wanted, balances):
             if row is None and required:
-                raise AaveMarketError(f"{self.market.name}: {kind} balance of {reserve.asset.symbol} unreadable")
+                token = reserve.a_token if kind == "collateral" else reserve.variable_debt_token
+                failed.setdefault(index, f"{reserve.asset.symbol} {kind} token {token} balanceOf")
             if row and row[0]:
                 key = (kind, reserve.reserve_id)
                 amounts[index][key] = amounts[index].get(key, 0) + row[0]
 
-        positions = []
+        reading = Reading([], [])
         for index, held in enumerate(amounts):
-            if not held:
+            if not held and index not in failed:
                 continue
-            emode = emodes.get(emode_ids[index])
-            collateral = tuple(
-                _collateral_holding(by_id[rid], raw, emode) for (kind, rid), raw in held.items() if kind == "collateral"
-            )
-            debt = tuple(_debt_holding(by_id[rid], raw) for (kind, rid), raw in held.items() if kind == "debt")
-            positions.append(self.position(reader, pool, accounts[index], collateral, debt))
-        return positions
+            account = accounts[index]
+            book = _Pricing(emodes.get(emode_ids[index]), source_prices)
+            collateral, debt = [], []
+            for (kind, rid), raw in held.items():
+                reserve = by_id[rid]
+                if kind == "debt":
+                    debt.append(book.debt(reserve, raw))
+                    continue
+                terms = collateral_terms(generation, rid, reserve.max_ltv, reserve.liquidation_threshold, book.emode)
+                if terms is not None:  # v3.0-v3.5 do not count collateral with threshold 0
+                    collateral.append(book.collateral(reserve, raw, terms.max_ltv, terms.liquidation_threshold))
+            failure = failed.get(index) or book.failure
+            if failure:
+                reading.unreadable.append(self.unreadable(pool, account, failure))
+            else:
+                reading.positions.append(self.position(reader, pool, account, collateral, debt))
+        return reading
 
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Each reserve outside eMode (a new account starts outside it): a reserve with a zero
@@ -225,16 +259,20 @@ class AaveV3Adapter(Adapter):
         pool, oracle = _resolve(reader, self.market.settings["pool_addresses_provider"])
         assets, base_unit = self._listing(pool, reader.read(_listing_calls(pool, oracle)))
         rows = reader.read(_reserve_calls(pool, oracle, assets))
-        return [
-            MarketRate(
-                asset=r.asset,
-                price_usd=r.price_usd,
-                max_ltv=r.max_ltv if r.liquidation_threshold else None,
-                liquidation_threshold=r.liquidation_threshold or None,
-                borrow_apr=r.variable_borrow_apr if r.borrowable else None,
+        rates = []
+        for r in self._decode_reserves(assets, base_unit, rows):
+            if r.price_usd is None:
+                raise AaveUnreadableError(f"{self.market.name}: {r.price_call} reverted")
+            rates.append(
+                MarketRate(
+                    asset=r.asset,
+                    price_usd=r.price_usd,
+                    max_ltv=r.max_ltv if r.liquidation_threshold else None,
+                    liquidation_threshold=r.liquidation_threshold or None,
+                    borrow_apr=r.variable_borrow_apr if r.borrowable else None,
+                )
             )
-            for r in self._decode_reserves(assets, base_unit, rows)
-        ]
+        return rates
 
     def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs]:
         """The Pool logs ReserveUsedAsCollateralEnabled whenever an account's collateral flag for
@@ -258,18 +296,50 @@ class AaveV3Adapter(Adapter):
         """Reserves from `_reserve_calls`' answers (data, price and symbol per asset)."""
         reserves = []
         for asset, (data, price, symbol) in zip(assets, _chunks(rows, RESERVE_CALLS), strict=True):
-            if data is None or price is None:
+            if data is None:
                 raise AaveMarketError(f"{self.market.name}: reserve {asset} unreadable")
             reserves.append(
                 Reserve.decode(
                     self.chain.name,
                     asset,
                     symbol[0] if symbol else "?",
-                    Decimal(price[0]) / Decimal(base_unit),
+                    Decimal(price[0]) / Decimal(base_unit) if price is not None else None,
                     ReserveData(*data),
                 )
             )
         return reserves
+
+    def _decode_emodes(
+        self, categories: Sequence[int], rows: Sequence[Row | None], reserves: Sequence[Reserve]
+    ) -> dict[int, EMode]:
+        """eMode categories in use, from whichever getters this pool's generation has: since
+        v3.2 a collateral bitmap (v3.6 adds the LTV-zero bitmap, v3.7 the isolated flag),
+        before that the reserves name their category and the category its price source."""
+        emodes = {}
+        for category, chunk in zip(categories, _chunks(rows, EMODE_CALLS), strict=True):
+            config, bitmap, ltvzero, isolated, legacy = chunk
+            if config is not None and bitmap is not None:
+                ltv, threshold, _ = EModeCollateralConfig(*config[0])
+                covers = frozenset(r.reserve_id for r in reserves if _bits(bitmap[0], r.reserve_id, 1))
+                zero = ltvzero[0] if ltvzero is not None else 0
+                emodes[category] = EMode(
+                    from_raw(ltv, BPS_DECIMALS),
+                    from_raw(threshold, BPS_DECIMALS),
+                    covers,
+                    ltv_zero=frozenset(i for i in covers if _bits(zero, i, 1)),
+                    isolated=bool(isolated and isolated[0]),
+                )
+            elif legacy is not None:
+                data = EModeCategoryData(*legacy[0])
+                emodes[category] = EMode(
+                    from_raw(data.ltv, BPS_DECIMALS),
+                    from_raw(data.liquidation_threshold, BPS_DECIMALS),
+                    frozenset(r.reserve_id for r in reserves if r.emode_category == category),
+                    price_source=data.price_source if data.price_source != ZERO_ADDRESS else None,
+                )
+            else:
+                raise AaveMarketError(f"{self.market.name}: eMode category {category} unreadable")
+        return emodes
 
 
 def _resolve(reader: BlockReader, provider: str) -> tuple[str, str]:
@@ -282,6 +352,12 @@ def _resolve(reader: BlockReader, provider: str) -> tuple[str, str]:
 
 def _listing_calls(pool: str, oracle: str) -> list[Call]:
     return [Call(pool, _reserves_list), Call(oracle, _base_currency), Call(oracle, _base_unit)]
+
+
+def _generation_calls(pool: str) -> list[Call]:
+    """The getters that tell the generations apart (`Generation.detect`), each added in one
+    version; a pool without one reverts on it."""
+    return [Call(pool, fn, (0,)) for fn in (_emode_config, _emode_ltvzero_bitmap, _emode_isolated)]
 
 
 def _reserve_calls(pool: str, oracle: str, assets: Sequence[str]) -> list[Call]:
@@ -298,43 +374,9 @@ def _chunks(rows: Sequence[Row | None], size: int) -> list[tuple[Row | None, ...
 
 
 def _emode_calls(pool: str, categories: Sequence[int]) -> list[Call]:
-    """Per category: the v3.2+ getters and the v3.0/v3.1 one; each pool answers one kind."""
-    calls = []
-    for category in categories:
-        calls += [
-            Call(pool, _emode_config, (category,)),
-            Call(pool, _emode_bitmap, (category,)),
-            Call(pool, _emode_ltvzero_bitmap, (category,)),
-            Call(pool, _emode_data_legacy, (category,)),
-        ]
-    return calls
-
-
-def _decode_emodes(
-    categories: Sequence[int], rows: Sequence[Row | None], reserves: Sequence[Reserve]
-) -> dict[int, EMode]:
-    """eMode categories in use, from whichever getter this pool's version has.
-
-    Which covered reserves lend nothing differs by version (ValidationLogic.getUserReserveLtv):
-    since v3.2 the category's LTV applies unless the reserve is on its LTV-zero bitmap (v3.4+);
-    before, a reserve whose own LTV is 0 lends nothing in any category.
-    """
-    emodes = {}
-    for category, (config, bitmap, ltvzero, legacy) in zip(categories, _chunks(rows, EMODE_CALLS), strict=True):
-        if config is not None and bitmap is not None:
-            ltv, threshold, _ = EModeCollateralConfig(*config[0])
-            covers = frozenset(r.reserve_id for r in reserves if _bits(bitmap[0], r.reserve_id, 1))
-            zero = ltvzero[0] if ltvzero is not None else 0
-            lends_nothing = frozenset(i for i in covers if _bits(zero, i, 1))
-        elif legacy is not None:
-            data = EModeCategoryData(*legacy[0])
-            ltv, threshold = data.ltv, data.liquidation_threshold
-            covers = frozenset(r.reserve_id for r in reserves if r.emode_category == category)
-            lends_nothing = frozenset(r.reserve_id for r in reserves if r.reserve_id in covers and not r.max_ltv)
-        else:
-            raise AaveMarketError(f"eMode category {category} unreadable")
-        emodes[category] = EMode(from_raw(ltv, BPS_DECIMALS), from_raw(threshold, BPS_DECIMALS), covers, lends_nothing)
-    return emodes
+    """Per category: the v3.2+ getters and the v3.0/v3.1 one; each pool answers its own."""
+    getters = (_emode_config, _emode_bitmap, _emode_ltvzero_bitmap, _emode_isolated, _emode_data_legacy)
+    return [Call(pool, fn, (category,)) for category in categories for fn in getters]
 
 
 def _set_bits(word: int) -> list[int]:
@@ -348,27 +390,48 @@ def _set_bits(word: int) -> list[int]:
     return bits
 
 
-def _collateral_holding(reserve: Reserve, raw: int, emode: EMode | None) -> Holding:
-    category = emode if emode is not None and reserve.reserve_id in emode.covers else None
-    return Holding(
-        asset=reserve.asset,
-        amount=from_raw(raw, reserve.asset.decimals),
-        price_usd=reserve.price_usd,
-        # Collateral that lends nothing (LTV 0) still counts towards the health factor.
-        max_ltv=_emode_ltv(category, reserve.reserve_id) if category is not None else reserve.max_ltv,
-        liquidation_threshold=category.liquidation_threshold if category is not None else reserve.liquidation_threshold,
-        earns_interest=True,
-    )
+class _Pricing:
+    """Holdings of one account at the prices its Pool uses for it, remembering the first price
+    that did not answer so the position is reported instead of computed from a partial read.
 
+    On v3.0/v3.1 a category's own price source prices every reserve of the category for an
+    account in it, debt included (GenericLogic: `vars.eModeAssetPrice`); a source answering 0
+    leaves the oracle's price, as the Pool does.
+    """
 
-def _emode_ltv(emode: EMode, reserve_id: int) -> Decimal:
-    return Decimal(0) if reserve_id in emode.lends_nothing else emode.max_ltv
+    def __init__(self, emode: EMode | None, source_prices: dict[str, Decimal | None]) -> None:
+        self.emode = emode
+        self.source_prices = source_prices
+        self.failure: str | None = None
 
+    def price(self, reserve: Reserve) -> Decimal:
+        emode = self.emode
+        if emode is not None and emode.price_source and reserve.reserve_id in emode.covers:
+            source_price = self.source_prices[emode.price_source]
+            if source_price is None:
+                self.failure = self.failure or f"AaveOracle.getAssetPrice(eMode price source {emode.price_source})"
+                return Decimal(0)
+            if source_price:
+                return source_price
+        if reserve.price_usd is None:
+            self.failure = self.failure or reserve.price_call
+            return Decimal(0)
+        return reserve.price_usd
 
-def _debt_holding(reserve: Reserve, raw: int) -> Holding:
-    return Holding(
-        asset=reserve.asset,
-        amount=from_raw(raw, reserve.asset.decimals),
-        price_usd=reserve.price_usd,
-        borrow_apr=reserve.variable_borrow_apr,
-    )
+    def collateral(self, reserve: Reserve, raw: int, max_ltv: Decimal, threshold: Decimal) -> Holding:
+        return Holding(
+            asset=reserve.asset,
+            amount=from_raw(raw, reserve.asset.decimals),
+            price_usd=self.price(reserve),
+            max_ltv=max_ltv,
+            liquidation_threshold=threshold,
+            earns_interest=True,
+        )
+
+    def debt(self, reserve: Reserve, raw: int) -> Holding:
+        return Holding(
+            asset=reserve.asset,
+            amount=from_raw(raw, reserve.asset.decimals),
+            price_usd=self.price(reserve),
+            borrow_apr=reserve.variable_borrow_apr,
+        )

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from eth_utils import keccak
 
 from chainwatch.chain import Chain, MarketConfig
-from chainwatch.model import Asset, Compounding, Holding, Position
+from chainwatch.model import Asset, Compounding, Holding, Position, Unreadable
 from chainwatch.rpc import BlockReader
 
 
@@ -38,6 +38,15 @@ class MarketRate:
     # Rates with the same group can be combined in one loan: a whole pool shares one (Aave,
     # a Comet), while each isolated Morpho market is a group of its own (its market id).
     group: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one market gave for a list of accounts: the positions read whole, and the ones a
+    failed call kept out (each naming that call), so one bad feed never sinks the rest."""
+
+    positions: list[Position]
+    unreadable: list[Unreadable]
 
 
 @dataclass(frozen=True)
@@ -103,8 +112,13 @@ class Adapter(ABC):
         self.market = market
 
     @abstractmethod
-    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
-        """The non-empty positions of `accounts`, every read at `reader.block`."""
+    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> Reading:
+        """The non-empty positions of `accounts`, every read at `reader.block`; a position whose
+        reads did not all answer is reported unreadable instead (`unreadable`)."""
+
+    def unreadable(self, market: str, account: str, call: str) -> Unreadable:
+        """The report of a position of this market that `call` failed to read."""
+        return Unreadable(protocol=self.market.name, market=market, account=account, call=call)
 
     def position(
         self,

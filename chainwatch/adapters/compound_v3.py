@@ -2,13 +2,19 @@
 
 An account's base balance is a signed principal: negative is a loan, read with interest accrued
 to the pinned block by `borrowBalanceOf`; positive is base supply (lending), which is not a loan
-and is not read. Collateral is per asset (`collateralBalanceOf`, for the assets flagged in
-`userBasic.assetsIn`) and earns nothing. Each collateral's borrow limit is its
-borrowCollateralFactor and its liquidation threshold its liquidateCollateralFactor.
+and is not read. Collateral is per asset (`collateralBalanceOf`) and earns nothing. Which assets
+an account holds is a bit per asset offset: offsets 0-15 in `userBasic.assetsIn`, and on the
+CometWithExtendedAssetList (up to 24 assets; mainnet's USDC, USDT, USDS, WETH and wstETH Comets)
+offsets 16-23 in `userBasic._reserved` (compound-finance/comet CometWithExtendedAssetList.sol,
+isInAsset); a plain Comet has at most 15 assets and a zero `_reserved`, so reading both is right
+for either. Each collateral's borrow limit is its borrowCollateralFactor and its liquidation
+threshold its liquidateCollateralFactor.
 
-Prices come from the Comet's own `getPrice` (8 decimals) in the Comet's numeraire: USD when the
-base is a stablecoin (cUSDCv3, cUSDTv3), ETH when it is WETH (cWETHv3), BTC when it is a wrapped
-bitcoin (cWBTCv3); ETH and BTC are converted with the chain's Chainlink feeds in the same batch.
+Prices come from the Comet's own `getPrice` (8 decimals) of each asset's feed and of the base
+feed, in the Comet's numeraire: USD when the base is a stablecoin of the address book (cUSDCv3,
+cUSDTv3), ETH when it is the book's WETH (cWETHv3), converted with the chain's Chainlink feeds
+in the same batch; a base the book cannot place is refused. A feed that reverts makes the
+positions that need it unreadable (reported by name), never the others.
 """
 
 from __future__ import annotations
@@ -19,11 +25,20 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, address_topic, answered, event_topic
+from chainwatch.adapters.base import (
+    AccountLogs,
+    Adapter,
+    MarketRate,
+    Reading,
+    Row,
+    address_topic,
+    answered,
+    event_topic,
+)
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting
-from chainwatch.errors import ChainwatchError
-from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, Position, from_raw
+from chainwatch.errors import ChainwatchError, UnreadableError
+from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
 
 FACTOR_DECIMALS = 18
@@ -49,14 +64,24 @@ class CometMarketError(ChainwatchError):
     """The configured address is not a Comet we can read."""
 
 
+class CometUnreadableError(UnreadableError):
+    """A price the Comet's terms need did not answer at the pinned block."""
+
+
 class UserBasic(NamedTuple):
     """`Comet.userBasic(account)` (CometStorage.UserBasic)."""
 
     principal: int  # signed: negative is a loan
     base_tracking_index: int
     base_tracking_accrued: int
-    assets_in: int  # bit per collateral asset offset 0-15
-    reserved: int  # `_reserved`
+    assets_in: int  # a bit per collateral asset offset 0-15
+    reserved: int  # `_reserved`: on CometWithExtendedAssetList, a bit per offset 16-23
+
+    def holds(self, offset: int) -> bool:
+        """Whether the account has a balance of the asset at `offset` (CometWithExtendedAssetList.isInAsset)."""
+        if offset < 16:
+            return bool(self.assets_in >> offset & 1)
+        return offset < 24 and bool(self.reserved >> (offset - 16) & 1)
 
 
 class AssetInfo(NamedTuple):
@@ -77,7 +102,8 @@ class CollateralAsset:
     asset: Asset
     offset: int
     scale: int
-    price_usd: Decimal
+    price_usd: Decimal | None  # None: the Comet's getPrice for its feed reverted
+    price_call: str  # that call, named for the report when it failed
     borrow_factor: Decimal
     liquidate_factor: Decimal
 
@@ -88,7 +114,8 @@ class Comet:
 
     address: str
     base: Asset
-    base_price_usd: Decimal
+    base_price_usd: Decimal | None  # None: the base feed (or the numeraire's feed) failed
+    base_price_call: str
     borrow_apr: Decimal
     collateral: tuple[CollateralAsset, ...]
 
@@ -99,7 +126,7 @@ class CompoundV3Adapter(Adapter):
     # The borrow index grows by rate × seconds at every accrual (Comet.accruedInterestIndices).
     interest_compounding = Compounding.PER_SECOND
 
-    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
+    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> Reading:
         address = self.market.settings["comet"]
         rows = answered(
             reader.read(
@@ -110,24 +137,31 @@ class CompoundV3Adapter(Adapter):
         if rows is None:
             raise CometMarketError(f"{self.market.name}: no Comet at {address}")
         debts: list[int] = [row[0] for row in rows[: len(accounts)]]
-        assets_in = [UserBasic(*row).assets_in for row in rows[len(accounts) :]]
-        if not any(debts) and not any(assets_in):
-            return []
+        basics = [UserBasic(*row) for row in rows[len(accounts) :]]
+        if not any(debts) and not any(b.assets_in or b.reserved for b in basics):
+            return Reading([], [])
         comet = self._read_comet(reader)
-        wanted = [(k, c) for k, bits in enumerate(assets_in) for c in comet.collateral if bits >> c.offset & 1]
+        wanted = [(k, c) for k, basic in enumerate(basics) for c in comet.collateral if basic.holds(c.offset)]
         balances = reader.read([Call(address, _collateral_balance, (accounts[k], c.asset.address)) for k, c in wanted])
         held: list[list[Holding]] = [[] for _ in accounts]
+        failed: dict[int, str] = {}
         for (k, c), row in zip(wanted, balances):
             if row is None:
-                raise CometMarketError(f"{self.market.name}: collateral balance of {c.asset.symbol} unreadable")
-            if row[0]:
+                failed.setdefault(k, f"Comet.collateralBalanceOf({c.asset.symbol} {c.asset.address})")
+            elif row[0] and c.price_usd is None:
+                failed.setdefault(k, c.price_call)
+            elif row[0]:
                 held[k].append(_collateral(c, row[0]))
-        positions = []
-        for account, debt, collateral in zip(accounts, debts, held):
-            if not debt and not collateral:
-                continue
-            positions.append(self.position(reader, address, account, collateral, (_debt(comet, debt),) if debt else ()))
-        return positions
+        reading = Reading([], [])
+        for k, (account, debt, collateral) in enumerate(zip(accounts, debts, held)):
+            if debt and comet.base_price_usd is None:
+                failed.setdefault(k, comet.base_price_call)
+            if k in failed:
+                reading.unreadable.append(self.unreadable(address, account, failed[k]))
+            elif debt or collateral:
+                debt_holdings = (_debt(comet, debt),) if debt else ()
+                reading.positions.append(self.position(reader, address, account, collateral, debt_holdings))
+        return reading
 
     def collateral_account_logs(self, reader: BlockReader, asset: str) -> list[AccountLogs]:
         """Comet logs SupplyCollateral(from, dst, asset, amount) for every deposit and
@@ -140,11 +174,17 @@ class CompoundV3Adapter(Adapter):
         ]
 
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
+        """Terms for a new borrower; a price that did not answer is an error here (no account
+        to set aside: the comparison would be of a market half read)."""
         comet = self._read_comet(reader)
-        return [
-            *(MarketRate(c.asset, c.price_usd, c.borrow_factor, c.liquidate_factor) for c in comet.collateral),
-            MarketRate(comet.base, comet.base_price_usd, borrow_apr=comet.borrow_apr),
-        ]
+        rates = []
+        for c in comet.collateral:
+            if c.price_usd is None:
+                raise CometUnreadableError(f"{self.market.name}: {c.price_call} failed")
+            rates.append(MarketRate(c.asset, c.price_usd, c.borrow_factor, c.liquidate_factor))
+        if comet.base_price_usd is None:
+            raise CometUnreadableError(f"{self.market.name}: {comet.base_price_call} failed")
+        return [*rates, MarketRate(comet.base, comet.base_price_usd, borrow_apr=comet.borrow_apr)]
 
     def _read_comet(self, reader: BlockReader) -> Comet:
         """Base, rate and asset list, then asset infos and prices, then tokens: three batches."""
@@ -165,49 +205,63 @@ class CompoundV3Adapter(Adapter):
         usd = UsdPrices(self.chain)
         second = reader.read(
             [Call(address, _asset_info, (i,)) for i in range(count)]
-            + [Call(address, _price, (base_feed,)), Call(address, _borrow_rate, (utilization,))]
-            + [Call(base, _symbol), Call(base, _decimals)]
+            + [Call(address, _borrow_rate, (utilization,)), Call(base, _symbol), Call(base, _decimals)]
+            + [Call(address, _price, (base_feed,))]
             + usd.calls
         )
-        base_symbol = second[count + 2]
-        usd.load(second[count + 4 :])
-        answers = answered(second[:count] + second[count : count + 2] + second[count + 3 : count + 4])
+        answers = answered(second[:count] + [second[count], second[count + 2]])
         if answers is None:
-            raise CometMarketError(f"{self.market.name}: Comet {address} asset info or prices unreadable")
+            raise CometMarketError(f"{self.market.name}: Comet {address} asset info or base token unreadable")
         infos = [AssetInfo(*row[0]) for row in answers[:count]]
-        (base_price,), (rate,), (base_decimals,) = answers[count:]
+        (rate,), (base_decimals,) = answers[count:]
+        base_symbol, base_price = second[count + 1], second[count + 3]
+        usd.load(second[count + 4 :])
+        base_asset = Asset(self.chain.name, base, base_symbol[0] if base_symbol else "?", base_decimals)
+        numeraire = Numeraire.of_token(self.chain, base_asset, f"{self.market.name} (Comet {address})")
+        numeraire_usd = usd.price(numeraire)
         third = reader.read(
             [Call(address, _price, (info.price_feed,)) for info in infos]
             + [Call(info.asset, fn) for info in infos for fn in (_symbol, _decimals)]
         )
-        symbol = base_symbol[0] if base_symbol else "?"
-        numeraire_usd = usd.price(Numeraire.of_symbol(symbol))
         collateral = []
         for k, info in enumerate(infos):
             price, token_symbol, token_decimals = third[k], third[count + 2 * k], third[count + 2 * k + 1]
-            if price is None:
-                raise CometMarketError(f"{self.market.name}: getPrice for {info.asset} reverted")
             decimals = token_decimals[0] if token_decimals else len(str(info.scale)) - 1
+            asset = Asset(self.chain.name, info.asset, token_symbol[0] if token_symbol else "?", decimals)
             collateral.append(
                 CollateralAsset(
-                    asset=Asset(self.chain.name, info.asset, token_symbol[0] if token_symbol else "?", decimals),
+                    asset=asset,
                     offset=info.offset,
                     scale=info.scale,
-                    price_usd=from_raw(price[0], PRICE_DECIMALS) * numeraire_usd,
+                    price_usd=_usd(price, numeraire_usd),
+                    price_call=usd.failed_call(numeraire)
+                    if price is not None and numeraire_usd is None
+                    else f"Comet.getPrice({asset.symbol} feed {info.price_feed})",
                     borrow_factor=from_raw(info.borrow_collateral_factor, FACTOR_DECIMALS),
                     liquidate_factor=from_raw(info.liquidate_collateral_factor, FACTOR_DECIMALS),
                 )
             )
         return Comet(
             address=address,
-            base=Asset(self.chain.name, base, symbol, base_decimals),
-            base_price_usd=from_raw(base_price, PRICE_DECIMALS) * numeraire_usd,
+            base=base_asset,
+            base_price_usd=_usd(base_price, numeraire_usd),
+            base_price_call=usd.failed_call(numeraire)
+            if base_price is not None and numeraire_usd is None
+            else f"Comet.getPrice(base feed {base_feed})",
             borrow_apr=from_raw(rate * SECONDS_PER_YEAR, FACTOR_DECIMALS),
             collateral=tuple(collateral),
         )
 
 
+def _usd(price: Row | None, numeraire_usd: Decimal | None) -> Decimal | None:
+    """A Comet price (8 decimals, in its numeraire) in USD; None when either read failed."""
+    if price is None or numeraire_usd is None:
+        return None
+    return from_raw(price[0], PRICE_DECIMALS) * numeraire_usd
+
+
 def _collateral(asset: CollateralAsset, raw: int) -> Holding:
+    assert asset.price_usd is not None  # the caller sets unpriced holdings aside
     return Holding(
         asset=asset.asset,
         amount=Decimal(raw) / Decimal(asset.scale),  # scale = 10**decimals: exact
@@ -219,6 +273,7 @@ def _collateral(asset: CollateralAsset, raw: int) -> Holding:
 
 
 def _debt(comet: Comet, raw: int) -> Holding:
+    assert comet.base_price_usd is not None  # the caller sets unpriced debts aside
     return Holding(
         asset=comet.base,
         amount=from_raw(raw, comet.base.decimals),

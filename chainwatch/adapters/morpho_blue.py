@@ -18,11 +18,11 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, Row, answered, event_topic
+from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, Reading, Row, answered, event_topic
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting, parse_bytes32_list_setting
-from chainwatch.errors import ChainwatchError
-from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, Position, from_raw
+from chainwatch.errors import ChainwatchError, UnreadableError
+from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
 
 WAD = 10**18
@@ -43,7 +43,11 @@ _SUPPLY_COLLATERAL = event_topic("SupplyCollateral(bytes32,address,address,uint2
 
 
 class MorphoMarketError(ChainwatchError):
-    """A configured market id that the Morpho contract does not know, or cannot price."""
+    """A configured market id that the Morpho contract does not know."""
+
+
+class MorphoUnreadableError(UnreadableError):
+    """A market's oracle, IRM or USD feed did not answer where no account can be set aside."""
 
 
 class MarketParams(NamedTuple):
@@ -112,8 +116,16 @@ class Market:
     rate_per_second: int  # WAD, from the IRM's borrowRateView (0 without an IRM)
     total_borrow_assets: int  # including interest accrued since lastUpdate
     total_borrow_shares: int
-    loan_price_usd: Decimal
-    collateral_price_usd: Decimal
+    loan_price_usd: Decimal | None  # None: the chain's feed for the loan token failed
+    collateral_price_usd: Decimal | None  # None: that feed or the market's oracle failed
+    # The call that failed, if one did, for the positions that needed it: the oracle price and
+    # the loan's USD feed value collateral; the IRM's rate and that feed value debt.
+    collateral_failure: str | None = None
+    debt_failure: str | None = None
+
+    def failure(self, borrow_shares: int, collateral: int) -> str | None:
+        """The failed call a position with these balances depends on, or None if it reads whole."""
+        return (collateral and self.collateral_failure) or (borrow_shares and self.debt_failure) or None
 
     @property
     def borrow_apr(self) -> Decimal:
@@ -130,7 +142,7 @@ class MorphoBlueAdapter(Adapter):
     # Interest is e^(rate·t) − 1 (MathLib.wTaylorCompounded) at every accrual.
     interest_compounding = Compounding.CONTINUOUS
 
-    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> list[Position]:
+    def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> Reading:
         morpho, ids = self.market.settings["morpho"], self.market.settings["market_ids"]
         rows = reader.read([Call(morpho, _position, (bytes.fromhex(i[2:]), a)) for i in ids for a in accounts])
         held: list[tuple[str, str, PositionData]] = []
@@ -140,22 +152,29 @@ class MorphoBlueAdapter(Adapter):
             held.append((market_id, account, PositionData(*row)))
         active = {i for i, _, p in held if p.borrow_shares or p.collateral}
         markets = {m.market_id: m for m in self._read_markets(reader, [i for i in ids if i in active])}
-        positions = []
+        reading = Reading([], [])
         for market_id, account, p in held:
             if not (p.borrow_shares or p.collateral):
                 continue
             market = markets[market_id]
-            positions.append(
+            failure = market.failure(p.borrow_shares, p.collateral)
+            if failure:
+                reading.unreadable.append(self.unreadable(market_id, account, failure))
+                continue
+            reading.positions.append(
                 self.position(
                     reader, market_id, account, _collateral(market, p.collateral), _debt(market, p.borrow_shares)
                 )
             )
-        return positions
+        return reading
 
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Per market: its collateral (lendable up to the LLTV) and its loan token."""
         rates = []
         for m in self._read_markets(reader, self.market.settings["market_ids"]):
+            failure = m.collateral_failure or m.debt_failure
+            if failure or m.collateral_price_usd is None or m.loan_price_usd is None:
+                raise MorphoUnreadableError(f"{self.market.name}: market {m.market_id}: {failure} failed")
             rates.append(MarketRate(m.collateral, m.collateral_price_usd, m.lltv, m.lltv, group=m.market_id))
             rates.append(MarketRate(m.loan, m.loan_price_usd, borrow_apr=m.borrow_apr, group=m.market_id))
         return rates
@@ -213,14 +232,15 @@ class MorphoBlueAdapter(Adapter):
         at: int,
     ) -> Market:
         price, loan_symbol, loan_decimals, collateral_symbol, collateral_decimals = rows[at : at + 5]
-        if price is None or loan_decimals is None or collateral_decimals is None:
-            raise MorphoMarketError(f"{self.market.name}: market {market_id}: oracle or tokens unreadable")
-        rate = 0
+        if loan_decimals is None or collateral_decimals is None:
+            raise MorphoMarketError(f"{self.market.name}: market {market_id}: loan or collateral token unreadable")
+        rate, rate_failure = 0, None
         if params.irm != ZERO_ADDRESS:
             answer = rows[at + 5]
             if answer is None:
-                raise MorphoMarketError(f"{self.market.name}: market {market_id}: IRM borrowRateView reverted")
-            rate = answer[0]
+                rate_failure = f"IRM {params.irm} borrowRateView"
+            else:
+                rate = answer[0]
         loan = Asset(self.chain.name, params.loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
         collateral = Asset(
             self.chain.name,
@@ -228,9 +248,15 @@ class MorphoBlueAdapter(Adapter):
             collateral_symbol[0] if collateral_symbol else "?",
             collateral_decimals[0],
         )
-        loan_price_usd = usd.price(Numeraire.of_symbol(loan.symbol))
-        # price / 1e36 is loan units per collateral unit; scaled to whole tokens of each.
-        collateral_in_loan = from_raw(price[0], ORACLE_PRICE_DECIMALS + loan.decimals - collateral.decimals)
+        numeraire = Numeraire.of_token(self.chain, loan, f"{self.market.name} market {market_id}")
+        loan_price_usd = usd.price(numeraire)
+        feed_failure = usd.failed_call(numeraire) if loan_price_usd is None else None
+        oracle_failure = f"oracle {params.oracle} price" if price is None else None
+        collateral_price_usd = None
+        if price is not None and loan_price_usd is not None:
+            # price / 1e36 is loan units per collateral unit; scaled to whole tokens of each.
+            collateral_in_loan = from_raw(price[0], ORACLE_PRICE_DECIMALS + loan.decimals - collateral.decimals)
+            collateral_price_usd = collateral_in_loan * loan_price_usd
         return Market(
             market_id=market_id,
             loan=loan,
@@ -240,13 +266,16 @@ class MorphoBlueAdapter(Adapter):
             total_borrow_assets=expected_total_borrow(state.total_borrow_assets, rate, now - state.last_update),
             total_borrow_shares=state.total_borrow_shares,
             loan_price_usd=loan_price_usd,
-            collateral_price_usd=collateral_in_loan * loan_price_usd,
+            collateral_price_usd=collateral_price_usd,
+            collateral_failure=oracle_failure or feed_failure,
+            debt_failure=rate_failure or feed_failure,
         )
 
 
 def _collateral(market: Market, raw: int) -> tuple[Holding, ...]:
     if not raw:
         return ()
+    assert market.collateral_price_usd is not None  # positions that need a failed read are set aside
     return (
         Holding(
             asset=market.collateral,
@@ -262,6 +291,7 @@ def _collateral(market: Market, raw: int) -> tuple[Holding, ...]:
 def _debt(market: Market, borrow_shares: int) -> tuple[Holding, ...]:
     if not borrow_shares:
         return ()
+    assert market.loan_price_usd is not None  # positions that need a failed read are set aside
     return (
         Holding(
             asset=market.loan,

@@ -1,9 +1,12 @@
-"""Pricing a protocol's numeraire in USD with the chain's Chainlink feeds.
+"""Pricing a protocol's numeraire in USD with the chain's Chainlink feeds, and nothing guessed.
 
 Morpho Blue quotes collateral in units of the market's loan token, and a Comet in its own
-numeraire (USD for cUSDCv3 and cUSDTv3, ETH for cWETHv3, BTC for cWBTCv3); the shared model
-wants USD. The conversion reads the address book's `eth_usd_feed` / `btc_usd_feed` in the same
-batch as the protocol's own reads, so it is pinned to the same block.
+numeraire (USD for cUSDCv3 and cUSDTv3, ETH for cWETHv3); the shared model wants USD. What a
+loan or base token is worth in comes from the address book, never from its symbol: a token in
+the chain's `stablecoins` list is worth $1 (what Morpho itself values a USDC loan at), its `weth`
+ETH and its `wbtc` BTC, priced by the book's `eth_usd_feed` / `btc_usd_feed` read in the same
+batch as the protocol's own reads, so pinned to the same block. Any other token is refused with
+one line naming it and the market: a $1 guess would misstate every figure of the loan.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from typing import Any
 from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError
 from chainwatch.feeds import FeedError, latest_answer, latest_calls
+from chainwatch.model import Asset
 from chainwatch.rpc import Call
 
 
 class NumeraireError(ChainwatchError):
-    """A price needs a USD feed the chain's address book does not name (a feed that answers
-    badly is chainwatch.feeds' FeedError)."""
+    """A price needs a USD feed, or a token listing, the chain's address book does not have (a
+    feed that answers badly is chainwatch.feeds' FeedError)."""
 
 
 class Numeraire(str, Enum):
@@ -30,16 +34,23 @@ class Numeraire(str, Enum):
     BTC = "btc"
 
     @classmethod
-    def of_symbol(cls, symbol: str) -> Numeraire:
-        """What a loan token is worth in: ETH for (W)ETH, BTC for wrapped bitcoins, else USD.
+    def of_token(cls, chain: Chain, token: Asset, market: str) -> Numeraire:
+        """What the address book says `token` (the loan or base token of `market`) is worth in.
 
-        The USD case covers stablecoins, taken at $1: Morpho itself values a USDC loan in
-        USDC, so that is the price at which it liquidates.
+        Refused (NumeraireError, one line) when the book lists it neither as a stablecoin nor
+        as a token one of its feeds prices.
         """
-        upper = symbol.upper()
-        if upper in ("WETH", "ETH"):
+        address = token.address.lower()
+        if address in (s.lower() for s in chain.stablecoins):
+            return cls.USD
+        if chain.weth and address == chain.weth.lower():
             return cls.ETH
-        return cls.BTC if "BTC" in upper else cls.USD
+        if address == chain.wbtc.lower():
+            return cls.BTC
+        raise NumeraireError(
+            f"{market}: no price for {token.symbol} ({token.address}): it is neither a stablecoin in the "
+            f"{chain.name} address book nor priced by a feed there (add it to `stablecoins` if it is one)"
+        )
 
 
 class UsdPrices:
@@ -65,10 +76,14 @@ class UsdPrices:
             except FeedError as exc:
                 self._prices[numeraire] = exc
 
-    def price(self, numeraire: Numeraire) -> Decimal:
+    def price(self, numeraire: Numeraire) -> Decimal | None:
+        """USD per unit of `numeraire`; None when its feed gave no price (the positions that
+        need it are unreadable, the rest are not)."""
         if numeraire not in self._prices:
             raise NumeraireError(f"{self.chain.name}: no {numeraire.value}_usd_feed in the address book")
         price = self._prices[numeraire]
-        if isinstance(price, FeedError):
-            raise FeedError(f"{self.chain.name} {numeraire.value.upper()}/USD: {price}")
-        return price
+        return None if isinstance(price, FeedError) else price
+
+    def failed_call(self, numeraire: Numeraire) -> str:
+        """The read that failed when `price(numeraire)` is None, for the report."""
+        return f"Chainlink {numeraire.value.upper()}/USD {self._feeds[numeraire]} latestRoundData"

@@ -10,7 +10,7 @@ watch does not repeat the alerts it already sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -61,10 +61,11 @@ class AlertTracker:
     def level_of(self, position: Position) -> int:
         return self.levels.get(position_key(position), 0)
 
-    def update(self, positions: Sequence[Position]) -> list[Alert]:
-        """The alerts one complete snapshot of the watched accounts gives, in position order."""
+    def update(self, positions: Sequence[Position], unreadable: Iterable[PositionKey] = ()) -> list[Alert]:
+        """The alerts one snapshot of the watched accounts gives, in position order. A position
+        in `unreadable` (a failed read kept it out) keeps its level: it is not closed."""
         alerts = []
-        seen = set()
+        seen = set(unreadable)
         for position in positions:
             key = position_key(position)
             seen.add(key)

@@ -38,9 +38,11 @@ _CHAIN_KEYS = {
     "eth_usd_feed": str,
     "wbtc_btc_feed": str,
     "ens_registry": str,
+    "weth": str,
+    "stablecoins": list,
     "markets": list,
 }
-_CHAIN_ADDRESS_KEYS = ("multicall3", "wbtc", "btc_usd_feed", "eth_usd_feed", "wbtc_btc_feed", "ens_registry")
+_CHAIN_ADDRESS_KEYS = ("multicall3", "wbtc", "btc_usd_feed", "eth_usd_feed", "wbtc_btc_feed", "ens_registry", "weth")
 _REQUIRED_CHAIN_KEYS = ("chain_id", "rpc", "multicall3", "wbtc")
 
 
@@ -119,6 +121,7 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
     if not values["rpc"] or not all(isinstance(url, str) for url in values["rpc"]):
         raise AddressBookError(f"{at('rpc')}: expected a list of URLs")
     addresses = {key: _address(at(key), values[key]) for key in _CHAIN_ADDRESS_KEYS if key in values}
+    stablecoins = tuple(_address(at("stablecoins"), value) for value in values.get("stablecoins", ()))
     markets: tuple[MarketConfig, ...] = ()
     if "markets" in entries:
         file = entries["markets"][0]
@@ -130,6 +133,7 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
         chain_id=values["chain_id"],
         rpc=tuple(values["rpc"]),
         markets=markets,
+        stablecoins=stablecoins,
         **addresses,
     )
 

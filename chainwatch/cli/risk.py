@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from chainwatch.adapters import adapter_class
 from chainwatch.chains import get_chain
 from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
@@ -46,7 +47,7 @@ from chainwatch.risk.scenarios import (
 )
 from chainwatch.risk.tables import risk_tables
 from chainwatch.risk.volatility import chain_btc_volatility
-from chainwatch.snapshot import read_snapshot
+from chainwatch.snapshot import raise_if_partial, read_snapshot
 
 
 class RiskFormat(str, Enum):
@@ -67,7 +68,7 @@ def risk(
     max_ltv: Annotated[str | None, typer.Option(help="Hand-typed loan: borrow limit.")] = None,
     compounding: Annotated[
         Compounding | None,
-        typer.Option(help="How debt compounds [default: per-second on chain, daily by hand]."),
+        typer.Option(help="Override how debt compounds [default: as the loan's protocol does; daily by hand]."),
     ] = None,
     drops: Annotated[str | None, typer.Option(help="BTC moves: 0.15,0.3 falls, +0.2 a rise.")] = None,
     days: Annotated[str | None, typer.Option(help="Days of interest, e.g. 30,90,180.")] = None,
@@ -108,6 +109,7 @@ def risk(
             block=block,
             protocols=protocol or (),
         )
+        raise_if_partial(snapshot)  # a portfolio of the positions that did read would be a partial sum
         if not snapshot.positions:
             raise RiskInputError(f"no position for these wallets at block {snapshot.block_number}")
         positions: tuple[Position, ...] = snapshot.positions
@@ -128,7 +130,8 @@ def risk(
         changes=tuple(parse_changes(drops)) if drops else DEFAULT_CHANGES,
         days=tuple(parse_days(days)) if days else DEFAULT_DAYS,
         bands=StatusBands(parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf)),
-        compounding=compounding or (Compounding.PER_SECOND if addresses else Compounding.DAILY),
+        compounding=compounding,
+        loan_compounding={m.name: adapter_class(m.protocol).interest_compounding for m in chain_config.markets},
         survive=parse_decimal("--survive", survive),
         target_ltv=parse_optional_decimal("--target-ltv", target_ltv),
         horizon_days=horizon,

@@ -33,7 +33,7 @@ from chainwatch.export import snapshot_csv, snapshot_json
 from chainwatch.files import read_text
 from chainwatch.render import positions_table
 from chainwatch.rpc.reader import read_progress
-from chainwatch.snapshot import read_snapshot
+from chainwatch.snapshot import raise_if_partial, read_snapshot
 
 # Wallet counts from which reading can take long enough on a public endpoint to deserve a bar.
 PROGRESS_FROM = 200
@@ -113,7 +113,8 @@ def track(
         emit(snapshot_csv(snapshot, detail), output)
     elif output:
         emit(render_text(positions_table(snapshot, width=TEXT_FILE_WIDTH, wide=wide)), output)
-    elif snapshot.positions:
+    elif snapshot.positions or snapshot.unreadable:
         stdout.print(positions_table(snapshot, width=stdout.width, wide=wide))
     else:
         stderr.print(f"no positions at block {snapshot.block_number}")
+    raise_if_partial(snapshot)

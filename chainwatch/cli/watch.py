@@ -45,7 +45,7 @@ from chainwatch.model import Snapshot
 from chainwatch.render import health, money, percent, positions_table, short_address
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.rpc.urls import rpc_urls
-from chainwatch.snapshot import read_snapshot, resolve_wallets
+from chainwatch.snapshot import raise_if_partial, read_snapshot, resolve_wallets
 from chainwatch.timetext import parse_duration, parse_time
 
 if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
@@ -148,6 +148,7 @@ def _log_line(reading: Reading) -> str:
     return (
         f"stored block {snapshot.block_number} ({snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC): "
         f"{len(snapshot.positions)} positions, {reading.new_readings} new readings"
+        + (f"; not read: {reading.error}" if reading.error else "")
     )
 
 
@@ -274,8 +275,9 @@ def check(
         if (level := thresholds.level(thresholds.measure(p)))
     ]
     _emit_check(snapshot, thresholds, alerts, output_format, output)
-    if alerts:
+    if alerts:  # a position known to be in danger outranks one that could not be read
         raise typer.Exit(EXIT_PAST_THRESHOLD)
+    raise_if_partial(snapshot)
 
 
 def _emit_check(

@@ -134,6 +134,7 @@ def comparison_json(comparison: Comparison, context: Mapping[str, Any]) -> dict[
                 "kind": q.option.kind,
                 "apr": decimal_text(q.option.apr),
                 "compounding": q.option.compounding,
+                "compounding_source": q.option.compounding_source,
                 "interest_usd": decimal_text(q.interest_usd),
                 "fees_usd": decimal_text(q.fees_usd),
                 "gas_usd": decimal_text(q.gas_usd),

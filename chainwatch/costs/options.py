@@ -24,7 +24,10 @@ from chainwatch.model import DAYS_PER_YEAR
 ZERO = Decimal(0)
 CEFI = "cefi"
 DEFI = "defi"
-GIVEN = "given"  # gas source when --gas-usd sets it
+GIVEN = "given"  # gas source when --gas-usd sets it; compounding source when --compounding does
+# Where an option's compounding comes from: the offer's terms, the market's protocol (the
+# adapter's own: Aave and Comet per second, Morpho continuous), the user, or a default.
+OFFER, MARKET, DEFAULT = "offer", "market", "default"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class CostOption:
     fixed_fees_usd: Decimal  # fees that do not depend on the amount
     gas: GasCostUsd  # zero for CeFi
     gas_source: str | None  # "measured", "published" or GIVEN; None for CeFi
+    compounding_source: str = OFFER  # OFFER, MARKET, GIVEN or DEFAULT
     max_ltv: Decimal | None = None
     liquidation_ltv: Decimal | None = None
     btc_price_usd: Decimal | None = None
@@ -92,12 +96,14 @@ def market_option(
     as `compounding` says), its collateral valued at the market's own oracle price (or
     `btc_price_usd`)."""
     rate = market.borrow_apr if apr is None else apr
+    source = GIVEN if compounding else MARKET
     compounding = compounding or market.compounding
     return CostOption(
         name=market.name,
         kind=DEFI,
         apr=rate,
         compounding=compounding,
+        compounding_source=source,
         interest_rate=loan_growth(rate, days, compounding) - 1,
         fee_rate=ZERO,
         fixed_fees_usd=ZERO,
@@ -109,13 +115,18 @@ def market_option(
     )
 
 
-def given_defi_option(apr: Decimal, compounding: str, gas_usd: Decimal, days: int) -> CostOption:
-    """The DeFi side with no chain read: one option named `defi` at a given rate and gas cost."""
+def given_defi_option(apr: Decimal, compounding: str | None, gas_usd: Decimal, days: int) -> CostOption:
+    """The DeFi side with no chain read: one option named `defi` at a given rate and gas cost,
+    compounded as `compounding` says (simple, and labelled a default, when not given: with no
+    market read there is no protocol to take it from)."""
+    source = GIVEN if compounding else DEFAULT
+    compounding = compounding or "simple"
     return CostOption(
         name=DEFI,
         kind=DEFI,
         apr=apr,
         compounding=compounding,
+        compounding_source=source,
         interest_rate=loan_growth(apr, days, compounding) - 1,
         fee_rate=ZERO,
         fixed_fees_usd=ZERO,

@@ -98,7 +98,7 @@ def run_comparison(settings: CompareSettings) -> tuple[Comparison, dict[str, Any
         }
     else:
         assert settings.apr is not None and settings.gas_usd is not None  # reads_chain is False
-        defi = [given_defi_option(settings.apr, settings.compounding or "simple", settings.gas_usd, days)]
+        defi = [given_defi_option(settings.apr, settings.compounding, settings.gas_usd, days)]
     context["btc_price_usd"] = decimal_text(btc_price)
     cefi = [offer_option(offer, days, btc_price) for offer in offers]
     comparison = compare(settings.loan, [*cefi, *defi])

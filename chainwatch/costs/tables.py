@@ -26,6 +26,11 @@ def _gas(option: dict[str, Any]) -> str:
     return text + ("*" if option["gas_source"] == PUBLISHED else "")
 
 
+def _compounding(option: dict[str, Any]) -> str:
+    """How the option compounds, marked where --compounding overrode the market's own."""
+    return option["compounding"] + (" (given)" if option["compounding_source"] == "given" else "")
+
+
 def _option_name(option: dict[str, Any], cheapest: str | None) -> str:
     name = option["name"] + (" ★" if option["name"] == cheapest else "")
     return name if option["fits"] else name + " (over max loan)"
@@ -38,6 +43,7 @@ def _options_table(report: dict[str, Any], width: int) -> RenderableType:
     columns: list[Column[dict[str, Any]]] = [
         Column("option", lambda o: escape(_option_name(o, report["cheapest"])), keep=9, justify="left"),
         Column("kind", lambda o: o["kind"], keep=2, justify="left"),
+        Column("compounding", _compounding, keep=2, justify="left"),
         Column("APR", lambda o: percent(_d(o["apr"])), keep=6),
         Column("interest", lambda o: money(_d(o["interest_usd"])), keep=4),
         Column("fees", lambda o: money(_d(o["fees_usd"])), keep=3),
@@ -79,6 +85,8 @@ def comparison_tables(report: dict[str, Any], width: int = 80) -> Group:
     if report["break_even"]:
         parts.append(_break_even_table(report, width))
     notes = [f"cheapest: {report['cheapest'] or 'none the collateral allows'}"]
+    if any(o["compounding_source"] == "given" for o in report["options"]):
+        notes.append("(given): --compounding overrides the market's own compounding")
     if any(o["gas_source"] == PUBLISHED for o in report["options"]):
         notes.append("* gas from published figures, not measured on real bytecode")
     gas_price = report.get("gas_price_gwei")

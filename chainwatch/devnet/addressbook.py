@@ -30,6 +30,9 @@ def render(deployment: Deployment) -> str:
         f'btc_usd_feed = "{deployment.btc_usd_feed}"',
         f'eth_usd_feed = "{deployment.eth_usd_feed}"',
         f'wbtc_btc_feed = "{deployment.wbtc_btc_feed}"',
+        "# The devnet's own USDC, a MintableERC20 priced by a USDC/USD feed at $1, and WETH.",
+        f'stablecoins = ["{deployment.usdc}"]',
+        f'weth = "{deployment.weth}"',
     ]
     for market in deployment.markets.values():
         lines += [

@@ -43,17 +43,32 @@ def deploy_comet(
     feeds: dict[str, str],
 ) -> str:
     """The stand-in Comet, configured and ready for supply; returns its address."""
-    decimals = {symbol: token_decimals(w3, token) for symbol, token in tokens.items()}
-    assets = [
-        (tokens[symbol], feeds[pair], decimals[symbol], _wad(borrow_cf), _wad(liquidate_cf), _wad(factor),
-         cap * 10 ** decimals[symbol])
+    collateral = [
+        (tokens[symbol], feeds[pair], borrow_cf, liquidate_cf, factor, cap)
         for symbol, pair, borrow_cf, liquidate_cf, factor, cap in COLLATERAL
-    ]  # fmt: skip
+    ]
+    return deploy_stand_in(w3, deployer, compiled["CometStandIn"], tokens["USDC"], feeds["USDC/USD"], collateral)
+
+
+def deploy_stand_in(
+    w3: Web3,
+    deployer: str,
+    stand_in: dict[str, Any],
+    base: str,
+    base_feed: str,
+    collateral: list[tuple[str, str, str, str, str, int]],
+) -> str:
+    """A stand-in Comet lending `base` against `collateral`, each (token, price feed,
+    borrowCollateralFactor, liquidateCollateralFactor, liquidationFactor, supply cap in whole
+    tokens) at the offset of its place in the list (up to 24, the extended asset list's limit)."""
+    assets = []
+    for token, feed, borrow_cf, liquidate_cf, factor, cap in collateral:
+        decimals = token_decimals(w3, token)
+        assets.append((token, feed, decimals, _wad(borrow_cf), _wad(liquidate_cf), _wad(factor), cap * 10**decimals))
     config = (
-        tokens["USDC"], feeds["USDC/USD"],
+        base, base_feed,
         _wad(SUPPLY_KINK), _wad(SUPPLY_LOW), _wad(SUPPLY_HIGH), _wad(SUPPLY_BASE),
         _wad(BORROW_KINK), _wad(BORROW_LOW), _wad(BORROW_HIGH), _wad(BORROW_BASE),
-        BASE_BORROW_MIN * 10 ** decimals["USDC"], assets,
+        BASE_BORROW_MIN * 10 ** token_decimals(w3, base), assets,
     )  # fmt: skip
-    stand_in = compiled["CometStandIn"]
     return deploy(w3, deployer, stand_in["abi"], stand_in["bytecode"], config)

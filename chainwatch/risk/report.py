@@ -6,7 +6,7 @@ Values stay Decimal (and enums) so the table renders the very figures the JSON c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -46,13 +46,24 @@ class RiskSettings:
     changes: tuple[Decimal, ...] = DEFAULT_CHANGES
     days: tuple[int, ...] = DEFAULT_DAYS
     bands: StatusBands = field(default_factory=StatusBands)
-    compounding: Compounding = Compounding.DAILY
+    # --compounding: overrides every position's own; else each position compounds as its
+    # protocol does (market name -> the adapter's), a hand-typed loan daily.
+    compounding: Compounding | None = None
+    loan_compounding: Mapping[str, Compounding] = field(default_factory=dict)
     survive: Decimal = Decimal("0.30")
     target_ltv: Decimal | None = None
     horizon_days: int = 14
     drift: Decimal = Decimal(0)
     paths: int = 100_000
     seed: int = 0
+
+    def compounding_of(self, position: Position) -> tuple[Compounding, str]:
+        """How `position`'s debt compounds, and where that comes from: `--compounding`, the
+        protocol (Aave and Comet per second, Morpho continuously), or the hand-typed default."""
+        if self.compounding is not None:
+            return self.compounding, "--compounding"
+        own = self.loan_compounding.get(position.protocol)
+        return (own, "protocol") if own is not None else (Compounding.DAILY, "default")
 
     def __post_init__(self) -> None:
         require_fraction("--survive", self.survive)
@@ -72,7 +83,8 @@ def liquidation_probability(position: Position, settings: RiskSettings) -> dict[
     if spot is None or barrier is None:
         return None
     years = Decimal(settings.horizon_days) / DAYS_PER_YEAR
-    later = accrue(position, settings.horizon_days, settings.compounding).liquidation_price_btc
+    compounding, _ = settings.compounding_of(position)
+    later = accrue(position, settings.horizon_days, compounding).liquidation_price_btc
     rate = (later / barrier).ln() / years if later else Decimal(0)
     problem = BarrierProblem(spot, barrier, settings.volatility, years, settings.drift, rate)
     estimate = monte_carlo_probability(problem, settings.paths, seed=settings.seed)
@@ -91,7 +103,8 @@ def liquidation_probability(position: Position, settings: RiskSettings) -> dict[
 
 def position_report(position: Position, settings: RiskSettings) -> dict[str, Any]:
     margin = margin_of_safety(position)
-    at_horizon = accrue(position, settings.horizon_days, settings.compounding)
+    compounding, compounding_source = settings.compounding_of(position)
+    at_horizon = accrue(position, settings.horizon_days, compounding)
     return {
         "protocol": position.protocol,
         "market": position.market,
@@ -107,11 +120,13 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
         "liquidation_ltv": position.liquidation_ltv,
         "health_factor": position.health_factor,
         "status": settings.bands.status(position.health_factor),
+        "compounding": compounding,
+        "compounding_source": compounding_source,
         "liquidation_price_btc": position.liquidation_price_btc,
         "margin_of_safety_usd": None if margin is None else margin.usd,
         "margin_of_safety_fraction": None if margin is None else margin.fraction,
         "price_scenarios": [asdict(s) for s in price_scenarios(position, settings.changes, settings.bands)],
-        "time_scenarios": [asdict(s) for s in time_scenarios(position, settings.days, settings.compounding)],
+        "time_scenarios": [asdict(s) for s in time_scenarios(position, settings.days, compounding)],
         "max_loan_for_drop": {
             "drop": settings.survive,
             "max_loan": max_loan_for_drop(position, settings.survive),

@@ -121,7 +121,7 @@ def _position(p: dict[str, Any], report: dict[str, Any]) -> Group:
             p["price_scenarios"],
             lambda s: f"{s['change'] * 100:+.0f}%",
         ),
-        _interest(p, report["compounding"].value),
+        _interest(p, p["compounding"].value + (" (given)" if p["compounding_source"] == "--compounding" else "")),
         _scenario_table(
             f"{outlook['horizon_days']}-day outlook",
             "scenario",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from chainwatch.adapters import Adapter, adapter_class
 from chainwatch.chain import Chain
+from chainwatch.errors import UnreadableError
 from chainwatch.model import Position
 from chainwatch.rpc import Block, BlockReader
 from chainwatch.scan.discover import discover_accounts
@@ -68,7 +69,15 @@ def can_discover(adapter: Adapter) -> bool:
 
 
 def _read(adapter: Adapter, reader: BlockReader, accounts: list[str]) -> list[Position]:
-    return adapter.read_positions(reader, accounts) if accounts else []
+    """The market's positions; a position a failed read kept out would leave the market-wide
+    totals short, so it stops the scan (exit 4) rather than yield a map from a partial read."""
+    if not accounts:
+        return []
+    reading = adapter.read_positions(reader, accounts)
+    if reading.unreadable:
+        more = len(reading.unreadable) - 1
+        raise UnreadableError(f"{reading.unreadable[0]}" + (f" (and {more} more positions)" if more else ""))
+    return reading.positions
 
 
 def _market_progress(progress: ScanProgress | None, name: str, reader: BlockReader) -> Callable[[int], None] | None:

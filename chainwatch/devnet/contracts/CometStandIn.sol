@@ -18,8 +18,12 @@ interface IERC20Like {
 /// utilization, present value = principal × index / 1e15 (borrow principal rounded up), factors
 /// scaled by 1e18 and stored at Comet's 4-decimal precision, 8-decimal price feeds read without
 /// a staleness check, and isBorrowCollateralized / isLiquidatable valuing debt at the STORED
-/// index as Comet does. Left out: rewards tracking, reserves, pausing, permissions, absorb and
-/// buyCollateral, the extension delegate (collateralBalanceOf lives here directly).
+/// index as Comet does. Up to 24 collateral assets with CometWithExtendedAssetList's layout
+/// (compound-finance/comet at d5a30b0a, CometWithExtendedAssetList.sol: isInAsset,
+/// updateAssetsIn): an account's asset at offset 0-15 is flagged in userBasic.assetsIn, at
+/// offset 16-23 in userBasic._reserved; with 15 assets or fewer it is a plain Comet. Left out:
+/// rewards tracking, reserves, pausing, permissions, absorb and buyCollateral, the extension
+/// delegate (collateralBalanceOf lives here directly), the separate asset-list contract.
 contract CometStandIn {
     struct AssetInfo {
         uint8 offset;
@@ -94,6 +98,7 @@ contract CometStandIn {
     uint64 internal constant FACTOR_SCALE = 1e18;
     uint64 internal constant PRICE_SCALE = 1e8;
     uint64 internal constant FACTOR_DESCALE = 1e14; // Comet packs factors with 4 decimals
+    uint8 internal constant MAX_ASSETS = 24; // CometWithExtendedAssetList.MAX_ASSETS_FOR_ASSET_LIST
 
     address public immutable baseToken;
     address public immutable baseTokenPriceFeed;
@@ -122,7 +127,7 @@ contract CometStandIn {
     mapping(address => mapping(address => UserCollateral)) public userCollateral;
 
     constructor(Configuration memory config) {
-        require(config.assetConfigs.length <= 15, "too many assets");
+        require(config.assetConfigs.length <= MAX_ASSETS, "too many assets");
         baseToken = config.baseToken;
         baseTokenPriceFeed = config.baseTokenPriceFeed;
         decimals = IERC20Like(config.baseToken).decimals();
@@ -282,10 +287,10 @@ contract CometStandIn {
     function _liquidity(address account, bool borrowSide) private view returns (int256) {
         int104 principal = userBasic[account].principal;
         if (principal >= 0) return 0;
-        uint16 assetsIn = userBasic[account].assetsIn;
+        UserBasic memory basic = userBasic[account];
         int256 liquidity = presentValue(principal) * int256(getPrice(baseTokenPriceFeed)) / int256(baseScale);
         for (uint8 i = 0; i < numAssets; i++) {
-            if (assetsIn & (uint16(1) << i) != 0) {
+            if (isInAsset(basic.assetsIn, i, basic._reserved)) {
                 if (liquidity >= 0) return liquidity;
                 AssetInfo memory asset = assets[i];
                 uint256 value = uint256(userCollateral[account][asset.asset].balance) * getPrice(asset.priceFeed)
@@ -363,9 +368,22 @@ contract CometStandIn {
         userBasic[account].principal = newPrincipal;
     }
 
+    /// @dev CometWithExtendedAssetList.isInAsset: bits 0-15 in assetsIn, 16-23 in _reserved.
+    function isInAsset(uint16 assetsIn, uint8 offset, uint8 reserved) internal pure returns (bool) {
+        if (offset < 16) return assetsIn & (uint16(1) << offset) != 0;
+        if (offset < 24) return reserved & (uint8(1) << (offset - 16)) != 0;
+        return false;
+    }
+
+    /// @dev CometWithExtendedAssetList.updateAssetsIn.
     function _updateAssetsIn(address account, uint8 offset, uint128 before, uint128 afterwards) private {
-        if (before == 0 && afterwards != 0) userBasic[account].assetsIn |= uint16(1) << offset;
-        else if (before != 0 && afterwards == 0) userBasic[account].assetsIn &= ~(uint16(1) << offset);
+        if (before == 0 && afterwards != 0) {
+            if (offset < 16) userBasic[account].assetsIn |= uint16(1) << offset;
+            else if (offset < 24) userBasic[account]._reserved |= uint8(1) << (offset - 16);
+        } else if (before != 0 && afterwards == 0) {
+            if (offset < 16) userBasic[account].assetsIn &= ~(uint16(1) << offset);
+            else if (offset < 24) userBasic[account]._reserved &= ~(uint8(1) << (offset - 16));
+        }
     }
 
     // ---- Comet's present/principal value math (CometCore.sol) ------------------------------
