@@ -178,7 +178,9 @@ class AaveV3Adapter(Adapter):
             + [Call(pool, _user_emode, (a,), FLAG_GAS) for a in accounts]
         )
         assets, base_unit = self._listing(pool, rows[:LISTING_CALLS])
-        generation = Generation.detect(*(row is not None for row in rows[LISTING_CALLS : LISTING_CALLS + 3]))
+        generation = Generation.detect(
+            *(row is not None for row in rows[LISTING_CALLS : LISTING_CALLS + GENERATION_CALLS])
+        )
         flags = answered(rows[LISTING_CALLS + GENERATION_CALLS :])
         if flags is None:  # the Pool answers these for any address: a gap is a failed read
             raise AaveMarketError(f"{self.market.name}: account flags unreadable at {pool}")
@@ -249,7 +251,7 @@ class AaveV3Adapter(Adapter):
             failure = failed.get(index) or book.failure
             if failure:
                 reading.unreadable.append(self.unreadable(pool, account, failure))
-            else:
+            elif collateral or debt:  # a supply the Pool does not count as collateral is lending
                 reading.positions.append(self.position(reader, pool, account, collateral, debt))
         return reading
 
