@@ -23,7 +23,8 @@ def test_risk_of_live_positions_agrees_with_track_at_the_same_block(devnet, cli)
     tracked = run_json(cli, "track", *wallets, *common)
     risk = run_json(cli, "risk", *wallets, *common, "--block", str(tracked["block"]), "--paths", "20000")
 
-    assert risk["compounding"] == "per-second"
+    assert risk["compounding"] is None  # none given: each position compounds as its protocol does
+    assert {(p["compounding"], p["compounding_source"]) for p in risk["positions"]} == {("per-second", "protocol")}
     assert risk["volatility_source"].startswith("devnet BTC/USD feed")
     assert len(risk["positions"]) == len(tracked["positions"]) == 2
     for live, seen in zip(risk["positions"], tracked["positions"]):

@@ -30,7 +30,8 @@ def test_json_for_the_issue_example(cli):
         "0.15",
         "0.30",
     ]
-    assert json.loads(out)["compounding"] == "daily"
+    assert json.loads(out)["compounding"] is None  # no --compounding given
+    assert (p["compounding"], p["compounding_source"]) == ("daily", "default")  # a hand-typed loan's
 
 
 def test_scenarios_and_compounding_from_options(cli):
@@ -48,6 +49,7 @@ def test_scenarios_and_compounding_from_options(cli):
     assert abs(Decimal(week["interest"]) - Decimal(20000 * math.expm1(0.08 * 7 / 365))) < Decimal("1e-9")
     assert abs(Decimal(week["interest_daily"]) - Decimal(20000 * ((1 + 0.08 / 365) ** 7 - 1))) < Decimal("1e-9")
     assert Decimal(week["interest"]) > Decimal(week["interest_daily"])
+    assert (p["compounding"], p["compounding_source"]) == ("continuous", "--compounding")
 
 
 def test_table_output(cli):
