@@ -45,7 +45,7 @@ from chainwatch.model import Snapshot
 from chainwatch.render import health, money, percent, positions_table, short_address
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.rpc.urls import rpc_urls
-from chainwatch.snapshot import raise_if_partial, read_snapshot, resolve_wallets
+from chainwatch.snapshot import PartialSnapshotError, raise_if_partial, read_snapshot, resolve_wallets
 from chainwatch.timetext import parse_duration, parse_time
 
 if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
@@ -418,3 +418,7 @@ def backfill(
         highlight=False,
         soft_wrap=True,
     )
+    for line in result.unreadable:  # each position a failed read kept out, then exit 4
+        stderr.print(f"not read: {line}", markup=False, highlight=False, soft_wrap=True)
+    if result.unreadable:
+        raise PartialSnapshotError(f"{len(result.unreadable)} positions could not be read (listed above)")

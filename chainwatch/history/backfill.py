@@ -116,6 +116,8 @@ def no_state_error(exc: RpcError, block: Block) -> ChainwatchError:
 class BackfillResult:
     blocks: list[Block]
     new_readings: int
+    # Positions a failed read kept out at some block (named with the block): not stored.
+    unreadable: tuple[str, ...] = ()
 
 
 def backfill(
@@ -145,6 +147,7 @@ def backfill(
     require_state(pool, chain, blocks[0])
     on_plan(blocks)
     total = 0
+    unreadable: list[str] = []
     for block in blocks:
         try:
             snapshot = read_snapshot(chain, accounts, rpc=endpoints, block=block.number, protocols=protocols)
@@ -152,5 +155,6 @@ def backfill(
             raise no_state_error(exc, block) from None
         new = store.save_snapshot(snapshot, endpoints)
         total += new
+        unreadable += [f"block {block.number}: {u}" for u in snapshot.unreadable]
         on_block(block, new)
-    return BackfillResult(blocks=blocks, new_readings=total)
+    return BackfillResult(blocks=blocks, new_readings=total, unreadable=tuple(unreadable))

@@ -108,3 +108,30 @@ def test_a_node_without_old_state_gives_a_clear_error(tmp_path):
     message = str(caught.value)
     assert "archive node" in message and "\n" not in message
     assert stored == []  # the failed backfill left no partial history behind
+
+
+def test_a_position_unreadable_at_a_block_is_named_and_the_others_stored(chain, cli, tmp_path):
+    """The ETH/USD feed reverts from some hour on (its code replaced by a reverting one): the
+    WETH-backed Comet loan (wallet F) cannot be valued at the blocks after, and backfill names
+    it per block and exits 4; the WBTC-only loan (wallet A) is stored at every block."""
+    from chainwatch.devnet.node import rpc
+    from chainwatch.errors import EXIT_UNREADABLE
+
+    wallets = [chain.deployment.demo_wallets[k] for k in ("A", "F")]
+    start = when(chain.w3)
+    advance_time(chain.w3, 3600)
+    rpc(chain.w3, "anvil_setCode", [chain.deployment.feeds["ETH/USD"], "0x60006000fd"])
+    advance_time(chain.w3, 3600)
+    db = str(tmp_path / "h.sqlite3")
+    code, _, err = cli(
+        "backfill", *wallets, "--chain", "devnet", "--rpc", chain.rpc_url, "--db", db,
+        "--from", start.isoformat(), "--to", (start + timedelta(hours=2)).isoformat(), "--every", "2h",
+    )  # fmt: skip
+    assert code == EXIT_UNREADABLE
+    not_read = [line for line in err.splitlines() if line.startswith("not read: ")]
+    assert len(not_read) == 1 and all(f"compound-v3 {chain.deployment.comet}" in line for line in not_read)
+    with HistoryStore.open(db) as store:
+        accounts = [
+            sorted(p.account for p in store.snapshot_at(31337, block).positions) for block in store.stored_blocks(31337)
+        ]
+    assert accounts == [sorted(wallets), [wallets[0]]]  # F only before the feed failed
