@@ -72,3 +72,19 @@ def test_a_bad_line_in_the_wallets_file_is_named(cli, tmp_path):
     code, out, err = cli("track", "--chain", "devnet", "--wallets", wallets)
     assert code == 1 and out == ""
     assert f"{wallets}:2:" in err and "Traceback" not in err
+
+
+def test_scan_refuses_a_map_from_a_partial_read(chain, cli, tmp_path):
+    """A WBTC borrower who also posted WETH cannot be valued once the ETH/USD feed reverts: the
+    map's totals would be short by that position, so the scan stops naming it (exit 4)."""
+    from chainwatch.devnet.node import rpc
+    from chainwatch.errors import EXIT_UNREADABLE
+
+    account = fresh_account("scan partial")
+    open_loan(chain, "spark", account, {"WBTC": D(1), "WETH": D(2)}, {"USDC": D(12000)})
+    rpc(chain.w3, "anvil_setCode", [chain.deployment.feeds["ETH/USD"], "0x60006000fd"])
+    code, out, err = cli(
+        "scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--protocol", "spark", "--cache-dir", tmp_path
+    )
+    assert code == EXIT_UNREADABLE and out == ""
+    assert f"spark {chain.deployment.markets['spark'].pool}: position of {account} not read" in " ".join(err.split())
