@@ -238,17 +238,17 @@ class AaveV3Adapter(Adapter):
             if not held and index not in failed:
                 continue
             account = accounts[index]
-            book = _Pricing(emodes.get(emode_ids[index]), source_prices)
+            pricing = _Pricing(emodes.get(emode_ids[index]), source_prices)
             collateral, debt = [], []
             for (kind, rid), raw in held.items():
                 reserve = by_id[rid]
                 if kind == "debt":
-                    debt.append(book.debt(reserve, raw))
+                    debt.append(pricing.debt(reserve, raw))
                     continue
-                terms = collateral_terms(generation, rid, reserve.max_ltv, reserve.liquidation_threshold, book.emode)
+                terms = collateral_terms(generation, rid, reserve.max_ltv, reserve.liquidation_threshold, pricing.emode)
                 if terms is not None:  # v3.0-v3.5 do not count collateral with threshold 0
-                    collateral.append(book.collateral(reserve, raw, terms.max_ltv, terms.liquidation_threshold))
-            failure = failed.get(index) or book.failure
+                    collateral.append(pricing.collateral(reserve, raw, terms.max_ltv, terms.liquidation_threshold))
+            failure = failed.get(index) or pricing.failure
             if failure:
                 reading.unreadable.append(self.unreadable(pool, account, failure))
             elif collateral or debt:  # a supply the Pool does not count as collateral is lending

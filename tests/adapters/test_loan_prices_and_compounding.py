@@ -11,7 +11,7 @@ overrides and the output says so.
 from __future__ import annotations
 
 import json
-from decimal import Decimal, getcontext
+from decimal import Decimal
 
 import pytest
 
@@ -76,7 +76,6 @@ def test_risk_compounds_each_position_as_its_protocol_does_unless_told(chain, cl
     report = json.loads(out)
     assert report["compounding"] is None  # nothing given: each position's own
     positions = {p["protocol"]: p for p in report["positions"]}
-    getcontext().prec = 50
     morpho, aave = positions["morpho-blue"], positions["aave-v3"]
     assert (morpho["compounding"], morpho["compounding_source"]) == ("continuous", "protocol")
     assert (aave["compounding"], aave["compounding_source"]) == ("per-second", "protocol")
