@@ -104,3 +104,9 @@ def test_a_morpho_market_whose_oracle_reverts_is_reported_and_the_table_says_so(
     )
     assert "spark" in out
     assert err.count("\n") == 1 and "morpho-blue" in err  # one line on stderr
+
+    # check: nothing past a threshold, but a position unread is not "all fine" (exit 4, not 0).
+    code, out, _ = cli("check", morpho_borrower, aave_borrower, "--chain", "devnet", "--rpc", chain.rpc_url,
+                       "--format", "json")  # fmt: skip
+    assert code == EXIT_UNREADABLE
+    assert [e["account"] for e in json.loads(out)["errors"]] == [morpho_borrower]
