@@ -18,9 +18,10 @@ import pytest
 
 from chainwatch.devnet import controls, toolchain
 from chainwatch.devnet.node import contract, deploy, transact
-
-from .invariants import fresh_account
-from .test_aave_v3 import assert_health_factor_matches_pool, open_loan, pool_account_data, read
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan
+from tests.helpers.reads import read_one
+from tests.helpers.referees import aave_account_data, assert_position_matches_aave_pool
 
 pytestmark = pytest.mark.chain
 
@@ -46,19 +47,19 @@ def test_v30_does_not_count_collateral_with_a_zero_threshold_even_inside_emode(c
     admin, weth = chain.deployment.deployer, chain.deployment.weth
     transact(chain.w3, configurator.setEModeCategory(1, 9000, 9300, 10100, ZERO, "ETH correlated"), admin)
     transact(chain.w3, configurator.setAssetEModeCategory(weth, 1), admin)
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
     transact(chain.w3, contract(chain.w3, "Pool", market.pool).functions.setUserEMode(1), borrower)
-    open_loan(chain, "aave-v3", borrower, {}, {"WETH": D(5)})  # v3.0: in eMode, borrow only its assets
+    open_aave_loan(chain, "aave-v3", borrower, {}, {"WETH": D(5)})  # v3.0: in eMode, borrow only its assets
     zero_threshold(chain, "aave-v3", weth)
 
-    position = read(chain, borrower, "aave-v3")
+    position = read_one(chain, borrower, "aave-v3")
     (wbtc,) = position.collateral
     assert wbtc.asset.symbol == "WBTC"
-    data = pool_account_data(chain, "aave-v3", borrower, position.block_number)
+    data = aave_account_data(chain, "aave-v3", borrower, position.block_number)
     assert abs(D(data[0]) / 10**8 - 60000) < D("0.01")  # the Pool's collateral: WBTC alone
     assert (data[4], data[3]) == (7300, 7800)  # its LTV and threshold: WBTC's own
     assert (position.max_ltv, position.liquidation_ltv) == (D("0.73"), D("0.78"))
-    assert_health_factor_matches_pool(chain, "aave-v3", position)
+    assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 
 def test_v30_prices_an_emode_categorys_reserves_with_its_own_price_source(chain):
@@ -76,30 +77,30 @@ def test_v30_prices_an_emode_categorys_reserves_with_its_own_price_source(chain)
     configurator = contract(chain.w3, "PoolConfigurator", market.pool_configurator).functions
     transact(chain.w3, configurator.setEModeCategory(2, 9000, 9300, 10100, source, "ETH priced"), admin)
     transact(chain.w3, configurator.setAssetEModeCategory(weth, 2), admin)
-    open_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
+    open_aave_loan(chain, "aave-v3", borrower, {"WBTC": D(1), "WETH": D(10)}, {})
     transact(chain.w3, contract(chain.w3, "Pool", market.pool).functions.setUserEMode(2), borrower)
-    open_loan(chain, "aave-v3", borrower, {}, {"WETH": D(2)})
+    open_aave_loan(chain, "aave-v3", borrower, {}, {"WETH": D(2)})
 
-    position = read(chain, borrower, "aave-v3")
+    position = read_one(chain, borrower, "aave-v3")
     prices = {(h.asset.symbol, h in position.debt): h.price_usd for h in (*position.collateral, *position.debt)}
     assert prices == {("WBTC", False): 60000, ("WETH", False): 2900, ("WETH", True): 2900}
-    data = pool_account_data(chain, "aave-v3", borrower, position.block_number)
+    data = aave_account_data(chain, "aave-v3", borrower, position.block_number)
     assert abs(D(data[0]) / 10**8 - (60000 + 10 * 2900)) < D("0.01")  # collateral at the source's price
-    assert_health_factor_matches_pool(chain, "aave-v3", position)
+    assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 
 def test_v36_counts_collateral_with_a_zero_threshold_at_zero(chain):
     """v3.6: collateral with threshold 0 counts in the collateral (diluting the averages) and
     carries nothing; the Pool agrees on every total."""
     borrower = fresh_account("v36 lt0")
-    open_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(20000)})
+    open_aave_loan(chain, "aave-v3.6", borrower, {"WBTC": D(1), "WETH": D(10)}, {"USDC": D(20000)})
     zero_threshold(chain, "aave-v3.6", chain.deployment.weth)
 
-    position = read(chain, borrower, "aave-v3.6")
+    position = read_one(chain, borrower, "aave-v3.6")
     weth = next(h for h in position.collateral if h.asset.symbol == "WETH")
     assert (weth.max_ltv, weth.liquidation_threshold) == (0, 0)
-    data = pool_account_data(chain, "aave-v3.6", borrower, position.block_number)
+    data = aave_account_data(chain, "aave-v3.6", borrower, position.block_number)
     assert abs(D(data[0]) / 10**8 - 90000) < D("0.01")  # WBTC and WETH both count
     assert abs(data[3] - 5200) <= 1  # the Pool's threshold: 78% × 60,000 / 90,000, diluted by WETH's 0
     assert abs(position.liquidation_ltv - D("0.52")) < D("0.0001")
-    assert_health_factor_matches_pool(chain, "aave-v3.6", position)
+    assert_position_matches_aave_pool(chain, "aave-v3.6", position)

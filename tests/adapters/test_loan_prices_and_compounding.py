@@ -16,10 +16,8 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.errors import EXIT_BAD_INPUT
-
-from .invariants import fresh_account
-from .test_aave_v3 import open_loan as open_aave_loan
-from .test_morpho_blue import open_loan as open_morpho_loan
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan, open_morpho_loan
 
 pytestmark = pytest.mark.chain
 

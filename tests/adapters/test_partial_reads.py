@@ -19,11 +19,8 @@ from web3.exceptions import ContractLogicError
 
 from chainwatch.devnet.node import contract, rpc
 from chainwatch.errors import EXIT_UNREADABLE
-
-from .invariants import fresh_account
-from .test_aave_v3 import open_loan as open_aave_loan
-from .test_compound_v3 import open_loan as open_comet_loan
-from .test_morpho_blue import open_loan as open_morpho_loan
+from tests.helpers.accounts import fresh_account
+from tests.helpers.loans import open_aave_loan, open_comet_loan, open_morpho_loan
 
 pytestmark = pytest.mark.chain
 

@@ -81,7 +81,7 @@ def test_scan_refuses_a_map_from_a_partial_read(chain, cli, tmp_path):
     from chainwatch.errors import EXIT_UNREADABLE
 
     account = fresh_account("scan partial")
-    open_loan(chain, "spark", account, {"WBTC": D(1), "WETH": D(2)}, {"USDC": D(12000)})
+    open_aave_loan(chain, "spark", account, {"WBTC": D(1), "WETH": D(2)}, {"USDC": D(12000)})
     rpc(chain.w3, "anvil_setCode", [chain.deployment.feeds["ETH/USD"], "0x60006000fd"])
     code, out, err = cli(
         "scan", "--chain", "devnet", "--rpc", chain.rpc_url, "--protocol", "spark", "--cache-dir", tmp_path
