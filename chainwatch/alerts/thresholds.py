@@ -1,13 +1,14 @@
-"""Alert thresholds: where the warning levels of a position lie, and which level it is at.
+"""Alert thresholds: the user's warning lines, and every line one position is judged against.
 
 Thresholds are either fractions of the position's own liquidation LTV (the default: 80%, 90%
 and 95% of the way to liquidation, so one setting fits markets with different parameters) or
-absolute LTVs (0.60, 0.65, 0.70) for a borrower who thinks in LTV. Both are compared on one
-`measure` of the position, so the level logic below does not care which kind it is.
+absolute LTVs (0.60, 0.65, 0.70) for a borrower who thinks in LTV. Every position is also judged
+against the liquidation line (health factor below 1) and against the lines it brings itself
+(a CeFi loan's margin call and its own warning LTVs, given by the loan book).
 
-Hysteresis: a position climbs to a level as soon as its measure reaches that level, but only
-falls back once the measure is `hysteresis` or more below it (in the thresholds' own unit).
-A value hovering on a threshold therefore changes level once, not on every reading.
+Hysteresis: a line is crossed as soon as the position reaches it, but clears only once the
+position is `hysteresis` or more below it (chainwatch.alerts.lines), so a value hovering on a
+line alerts once, not on every reading.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from chainwatch.alerts.lines import LIQUIDATION, Line, LineKind, severity
 from chainwatch.model import Position
 from chainwatch.risk.errors import RiskInputError, require_fraction, require_non_negative
 
@@ -25,7 +27,7 @@ DEFAULT_HYSTERESIS = Decimal("0.02")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Ascending warning levels; level 0 is "below every threshold"."""
+    """The user's ascending warning levels, their kind and the hysteresis band."""
 
     levels: tuple[Decimal, ...] = DEFAULT_LEVELS
     relative: bool = True  # fractions of the liquidation LTV; False: absolute LTVs
@@ -51,59 +53,28 @@ class Thresholds:
             raise RiskInputError(f"hysteresis {hysteresis} must be below the lowest threshold {checked[0]}")
         return cls(levels=tuple(checked), relative=relative, hysteresis=hysteresis)
 
-    def measure(self, position: Position) -> Decimal | None:
-        """The figure compared with the levels; None when there is nothing at risk (no debt).
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """The user's thresholds as lines, lowest first."""
+        kind = LineKind.share if self.relative else LineKind.ltv
+        return tuple(Line(kind, level) for level in self.levels)
 
-        Debt with no collateral to measure against counts as past every level.
-        """
-        if not position.debt_usd:
-            return None
-        ltv, liquidation_ltv = position.ltv, position.liquidation_ltv
-        if ltv is None:
-            return Decimal(1)
-        if not self.relative:
-            return ltv
-        return ltv / liquidation_ltv if liquidation_ltv else Decimal(1)
+    def lines_for(self, position: Position, own: Sequence[Line] = ()) -> list[Line]:
+        """Every line `position` is judged against, least severe first: the user's, the
+        position's own (a lender's margin call), and liquidation."""
+        unique = {line.key: line for line in (*self.lines, *own, LIQUIDATION)}
+        return sorted(unique.values(), key=lambda line: severity(line, position))
 
-    def level(self, measure: Decimal | None, current: int = 0) -> int:
-        """The level a position at `measure` is at, given it was at `current` before.
+    def crossed(self, position: Position, own: Sequence[Line] = ()) -> list[Line]:
+        """The lines `position` is past on this reading alone (no history: `check`)."""
+        return [line for line in self.lines_for(position, own) if line.is_crossed(position)]
 
-        Rising is immediate; leaving level i needs the measure at or under levels[i-1] minus
-        the hysteresis band (so the safe LTV below clears every alert).
-        """
-        if measure is None:
-            return 0
-        reached = sum(1 for level in self.levels if measure >= level)
-        if reached >= current:
-            return reached
-        held = sum(1 for level in self.levels[:current] if measure > level - self.hysteresis)
-        return max(reached, held)
-
-    def absolute(self, level: int, position: Position) -> Decimal | None:
-        """Threshold `level` (1-based) as an LTV for this position."""
-        value = self.levels[level - 1]
-        if not self.relative:
-            return value
-        liquidation_ltv = position.liquidation_ltv
-        return value * liquidation_ltv if liquidation_ltv else None
-
-    def safe_ltv(self, position: Position) -> Decimal | None:
-        """The LTV to get back to: under the lowest threshold by the band, so the alert clears."""
-        value = self.levels[0] - self.hysteresis
-        if not self.relative:
-            return value
-        liquidation_ltv = position.liquidation_ltv
-        return value * liquidation_ltv if liquidation_ltv else None
-
-    def describe(self, level: int) -> str:
-        """Level `level` in words: "90% of liquidation LTV" or "LTV 65%"."""
-        percent = percent_text(self.levels[level - 1])
-        return f"{percent} of liquidation LTV" if self.relative else f"LTV {percent}"
-
-
-def percent_text(fraction: Decimal) -> str:
-    """0.80 as "80%", 0.655 as "65.5%": thresholds are shown as the user typed them."""
-    text = format(fraction * 100, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
+    def safe_ltv(self, position: Position, own: Sequence[Line] = ()) -> Decimal | None:
+        """The LTV to get back to: under the lowest warning line by the band, so every alert
+        clears once the borrower gets there."""
+        targets = [
+            ltv - (self.hysteresis * (position.liquidation_ltv or 0) if line.relative else self.hysteresis)
+            for line in self.lines_for(position, own)
+            if line.kind is not LineKind.liquidation and (ltv := line.as_ltv(position)) is not None
+        ]
+        return min(targets) if targets else None

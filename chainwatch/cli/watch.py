@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Group, RenderableType
 from rich.live import Live
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.text import Text
 
-from chainwatch.alerts import Alert, AlertKind, Notifier, Thresholds, compose
+from chainwatch.alerts import Event, EventKind, Line, LineKind, Notifier, Thresholds, compose
+from chainwatch.alerts.readings import DEFAULT_UNREADABLE_AFTER
 from chainwatch.alerts.thresholds import DEFAULT_HYSTERESIS
 from chainwatch.chain import Chain
 from chainwatch.chains import get_chain
@@ -30,6 +33,7 @@ from chainwatch.cli.app import (
     BlockOption,
     ChainOption,
     FormatOption,
+    OptionValueError,
     OutputFormat,
     OutputOption,
     RpcOption,
@@ -40,12 +44,15 @@ from chainwatch.cli.app import (
     stdout,
 )
 from chainwatch.ens import is_name, parse_account
+from chainwatch.errors import UnreadableError
 from chainwatch.export import decimal_text, snapshot_json
-from chainwatch.model import Snapshot
-from chainwatch.render import health, money, percent, positions_table, short_address
+from chainwatch.model import Position, Snapshot
+from chainwatch.render import health, percent, positions_table, short_address, whole_money
 from chainwatch.risk.errors import RiskInputError
+from chainwatch.rpc import RpcError
 from chainwatch.rpc.urls import rpc_urls
-from chainwatch.snapshot import PartialSnapshotError, raise_if_partial, read_snapshot, resolve_wallets
+from chainwatch.snapshot import PartialSnapshotError, raise_if_partial, read_snapshot, resolve_wallets, select_markets
+from chainwatch.tablefit import Column, fitted_table
 from chainwatch.timetext import parse_duration, parse_time
 
 if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
@@ -112,50 +119,77 @@ def _wallets(addresses: list[str], chain: Chain, rpc: list[str] | None) -> list[
 # --- watch ------------------------------------------------------------------------------
 
 
-def _status_table(reading: Reading, watch: Watch) -> Table:
+def _alert_cell(lines: list[Line]) -> str:
+    if not lines:
+        return "[green]ok[/]"
+    top = lines[-1]
+    colour = "bold red" if top.kind is LineKind.liquidation else "red"
+    return f"[{colour}]{'LIQUIDATABLE' if top.kind is LineKind.liquidation else f'past {top.describe()}'}[/]"
+
+
+def _status_table(reading: Reading, watch: Watch, width: int = 160) -> RenderableType:
+    """The live display: the positions within `width` columns (whole columns dropped, never a
+    cut figure), each with the most severe line it is past, then the read error and the oracle
+    warnings of the reading."""
     snapshot = reading.snapshot
     title = (
         "waiting for the first reading"
         if snapshot is None
         else (f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC")
     )
-    table = Table(title=title, title_justify="left", caption=reading.error and f"[red]{reading.error}[/]")
-    for header in ("account", "market"):
-        table.add_column(header)
-    for header in ("LTV", "liq. LTV", "health", "BTC price", "liq. BTC price", "alert"):
-        table.add_column(header, justify="right")
-    thresholds = watch.tracker.thresholds
-    for p in snapshot.positions if snapshot else ():
-        level = watch.tracker.level_of(p)
-        table.add_row(
-            short_address(p.account),
-            p.protocol,
-            percent(p.ltv),
-            percent(p.liquidation_ltv),
-            health(p.health_factor),
-            money(p.btc_price_usd),
-            money(p.liquidation_price_btc),
-            f"[red]past {thresholds.describe(level)}[/]" if level else "[green]ok[/]",
-        )
-    return table
+    columns: list[Column[Position]] = [
+        Column("account", lambda p: short_address(p.account), keep=8, justify="left"),
+        Column("market", lambda p: escape(p.protocol), keep=7, justify="left"),
+        Column("LTV", lambda p: percent(p.ltv), keep=6),
+        Column("liq. LTV", lambda p: percent(p.liquidation_ltv), keep=3),
+        Column("health", lambda p: health(p.health_factor), keep=5),
+        Column("BTC price", lambda p: whole_money(p.btc_price_usd), keep=2),
+        Column("liq. BTC", lambda p: whole_money(p.liquidation_price_btc), keep=4),
+        Column("alert", lambda p: _alert_cell(watch.tracker.crossed(p)), keep=9),
+    ]
+    notes = [f"[red]read failed: {escape(reading.error)}[/]"] if reading.error else []
+    notes += [f"[yellow]⚠ {escape(w)}[/]" for w in (snapshot.warnings if snapshot else ())]
+    table = fitted_table(title, columns, list(snapshot.positions) if snapshot else [], width)
+    return Group(table, *(Text.from_markup(note) for note in notes))
 
 
-def _log_line(reading: Reading) -> str:
-    """One plain line per reading when stderr is not a terminal (logs, systemd, tests)."""
+def _log_lines(reading: Reading) -> list[str]:
+    """Plain lines per reading when stderr is not a terminal (logs, systemd, tests)."""
     if reading.snapshot is None:
-        return f"read failed: {reading.error}"
+        return [f"[red]read failed:[/] {escape(reading.error or '')}"]
     snapshot = reading.snapshot
-    return (
+    return [
         f"stored block {snapshot.block_number} ({snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC): "
         f"{len(snapshot.positions)} positions, {reading.new_readings} new readings"
-        + (f"; not read: {reading.error}" if reading.error else "")
+        + (f"; [red]not read:[/] {escape(reading.error)}" if reading.error else ""),
+        *(f"[yellow]⚠ {escape(w)}[/]" for w in snapshot.warnings),
+    ]
+
+
+_EVENT_COLOURS = {"failure": "bold red", "warning": "red", "info": "green", "success": "green"}
+
+
+def _event_lines(reading: Reading) -> list[str]:
+    """One line per event queued, per failed delivery, per notification pending too long."""
+    lines = [
+        f"[{_EVENT_COLOURS[q.event.notify_type]}]{q.event.kind.value}[/] #{q.outbox_id} {escape(q.notice.message.title)}"
+        for q in reading.events
+    ]
+    lines += [
+        f"[red](delivery of #{d.outbox_id} failed: {escape(d.error or 'not accepted')}; it will be retried)[/]"
+        for d in reading.deliveries
+        if not d.delivered
+    ]
+    lines += [_overdue_line(row) for row in reading.overdue]
+    return lines
+
+
+def _overdue_line(row: dict[str, Any]) -> str:
+    error = f" (last error: {escape(row['last_error'])})" if row["last_error"] else ""
+    return (
+        f"[bold red]UNDELIVERED[/] #{row['id']} {escape(row['title'])}: pending since "
+        f"{datetime.fromtimestamp(row['created_at'], UTC):%Y-%m-%d %H:%M:%S} UTC after {row['attempts']} attempt(s){error}"
     )
-
-
-def _alert_line(alert: Alert, title: str, delivered: bool) -> str:
-    colour = "red" if alert.kind is AlertKind.warning else "green"
-    failed = "" if delivered else " [red](delivery failed)[/]"
-    return f"[{colour}]{alert.kind.value}[/] {title}{failed}"
 
 
 @app.command()
@@ -173,29 +207,45 @@ def watch(
     hysteresis: Annotated[
         Decimal, typer.Option(help="How far under a threshold a position must fall to clear it (threshold units).")
     ] = DEFAULT_HYSTERESIS,
+    unreadable_after: Annotated[
+        int, typer.Option(min=1, help="Notify that the watch cannot read after this many failed readings in a row.")
+    ] = DEFAULT_UNREADABLE_AFTER,
+    undelivered_after: Annotated[
+        str, typer.Option(help="Report a notification still undelivered after this long (15m, 1h).")
+    ] = "15m",
+    heartbeat: Annotated[str | None, typer.Option(help='Also notify "still watching" this often, e.g. 24h.')] = None,
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
     protocol: ProtocolOption = None,
     address_book: AddressBookOption = None,
     db: DbOption = None,
 ) -> None:
-    """Read positions every interval, store each snapshot, alert on threshold crossings."""
+    """Read positions every interval, store each snapshot, alert on threshold crossings.
+
+    One watch per history database: a second one exits 1 naming the one running.
+    """
     from chainwatch.history import HistoryStore
+    from chainwatch.history.lock import watch_lock
     from chainwatch.watch import Reading, Watch
 
     interval = parse_duration(every).total_seconds()
+    overdue_after = parse_duration(undelivered_after).total_seconds()
+    beat = parse_duration(heartbeat).total_seconds() if heartbeat else None
     thresholds = _thresholds(warn, ltv, hysteresis)
     notifier = Notifier(notify or [])
     chain_config = get_chain(chain, address_book)
+    select_markets(chain_config, protocol or ())  # an unknown --protocol is bad input, before any reading
     accounts = _wallets(addresses, chain_config, rpc)
     stop = threading.Event()
+    signals: list[str] = []
 
     def request_stop(signum: int, _frame: Any) -> None:
+        signals.append(signal.Signals(signum).name)
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts at once
 
-    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    with HistoryStore.open(db) as store:
+    with HistoryStore.open(db) as store, watch_lock(store):
+        previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         watcher = Watch(
             chain_config,
             accounts,
@@ -204,37 +254,43 @@ def watch(
             notifier=notifier,
             rpc=rpc or (),
             protocols=protocol or (),
+            unreadable_after=unreadable_after,
+            undelivered_after=overdue_after,
+            heartbeat=beat,
         )
         stderr.print(
             f"watching {len(accounts)} wallet(s) on {chain} every {interval:g}s; history in {store.location}; "
             f"alerts to {', '.join(notifier.targets) or 'the terminal only'}",
             highlight=False,
         )
+
+        def log(reading: Reading) -> None:
+            for line in _log_lines(reading) + _event_lines(reading):
+                stderr.print(line, highlight=False, soft_wrap=True)
+
+        count: int | None = None
         try:
             if stderr.is_terminal:
-                with Live(_status_table(Reading(None), watcher), console=stderr, auto_refresh=False) as live:
+                with Live(
+                    _status_table(Reading(None), watcher, stderr.width), console=stderr, auto_refresh=False
+                ) as live:
 
                     def show(reading: Reading) -> None:
-                        live.update(_status_table(reading, watcher), refresh=True)
-                        for sent in reading.alerts:
-                            live.console.print(_alert_line(sent.alert, sent.message.title, sent.delivered))
+                        live.update(_status_table(reading, watcher, stderr.width), refresh=True)
+                        for line in _event_lines(reading):
+                            live.console.print(line, highlight=False)
 
                     count = watcher.run(interval, stop, show)
             else:
-
-                def log(reading: Reading) -> None:
-                    stderr.print(_log_line(reading), highlight=False, soft_wrap=True)
-                    for sent in reading.alerts:
-                        stderr.print(
-                            _alert_line(sent.alert, sent.message.title, sent.delivered), highlight=False, soft_wrap=True
-                        )
-
                 count = watcher.run(interval, stop, log)
         except KeyboardInterrupt:
-            count = None
+            signals.append("SIGINT")
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            reason = f"stopped by {signals[0]}" if signals else "stopped"
+            for line in _event_lines(watcher.stopped(reason)):
+                stderr.print(line, highlight=False, soft_wrap=True)
     stderr.print("stopped" + (f" after {count} readings" if count is not None else ""), highlight=False)
 
 
@@ -256,55 +312,77 @@ def check(
     record: Annotated[bool, typer.Option(help="Also store the reading in the history (--db).")] = False,
     db: DbOption = None,
 ) -> None:
-    """Read once; exit 3 when any position is past a threshold, 0 when all are fine.
+    """Read once; exit 3 when any position is past a threshold, 4 when the positions could not
+    be read, 0 when all were read and all are fine.
 
     With several thresholds, "past" means past the lowest one. Meant for cron and CI.
     """
     thresholds = _thresholds(warn, ltv, DEFAULT_HYSTERESIS)
     chain_config = get_chain(chain, address_book)
     endpoints = rpc_urls(chain_config, rpc or ())
-    snapshot = read_snapshot(chain_config, _accounts(addresses), rpc=endpoints, block=block, protocols=protocol or ())
+    try:
+        snapshot = read_snapshot(
+            chain_config, _accounts(addresses), rpc=endpoints, block=block, protocols=protocol or ()
+        )
+    except RpcError as exc:  # a blind check is never "all fine"
+        raise UnreadableError(f"could not read {chain_config.name}: {exc}") from None
     if record:
         from chainwatch.history import HistoryStore
 
         with HistoryStore.open(db) as store:
             store.save_snapshot(snapshot, endpoints)
-    alerts = [
-        Alert(AlertKind.warning, p, level, 0, thresholds)
+    crossed = {id(p): thresholds.crossed(p) for p in snapshot.positions}
+    events = [
+        Event(
+            EventKind.liquidatable if lines[-1].kind is LineKind.liquidation else EventKind.crossed,
+            p.chain,
+            p,
+            line=lines[-1],
+            target_ltv=thresholds.safe_ltv(p),
+        )
         for p in snapshot.positions
-        if (level := thresholds.level(thresholds.measure(p)))
+        if (lines := crossed[id(p)])
     ]
-    _emit_check(snapshot, thresholds, alerts, output_format, output)
-    if alerts:  # a position known to be in danger outranks one that could not be read
+    _emit_check(snapshot, thresholds, crossed, events, output_format, output)
+    if events:  # a position known to be in danger outranks one that could not be read
         raise typer.Exit(EXIT_PAST_THRESHOLD)
     raise_if_partial(snapshot)
 
 
 def _emit_check(
-    snapshot: Snapshot, thresholds: Thresholds, alerts: list[Alert], output_format: OutputFormat, output: Any
+    snapshot: Snapshot,
+    thresholds: Thresholds,
+    crossed: dict[int, list[Line]],
+    events: list[Event],
+    output_format: OutputFormat,
+    output: Any,
 ) -> None:
     if output_format is OutputFormat.csv:
         raise RiskInputError("check writes a table or JSON; use `track --format csv` for CSV")
     if output_format is OutputFormat.json:
         data = snapshot_json(snapshot)
+        user_lines = {line.key for line in thresholds.lines}
         for position, row in zip(snapshot.positions, data["positions"]):
-            level = thresholds.level(thresholds.measure(position))
-            row["alert_level"] = level
-            row["past_threshold"] = bool(level)
-            row["threshold_ltv"] = decimal_text(thresholds.absolute(1, position))
-        data["past_threshold"] = bool(alerts)
+            lines = crossed[id(position)]
+            row["alert_level"] = sum(1 for line in lines if line.key in user_lines)
+            row["past_threshold"] = bool(lines)
+            row["liquidatable"] = any(line.kind is LineKind.liquidation for line in lines)
+            row["lines_crossed"] = [line.key for line in lines]
+            row["threshold_ltv"] = decimal_text(thresholds.lines[0].as_ltv(position))
+        data["past_threshold"] = bool(events)
         emit(json.dumps(data, indent=2) + "\n", output)
         return
     text = [render_text(positions_table(snapshot, width=TEXT_FILE_WIDTH))] if output else []
     if not output:
         stdout.print(positions_table(snapshot, width=stdout.width))
-    for alert in alerts:
-        message = compose(alert)
-        text.append(f"PAST THRESHOLD: {message.body}\n")
+    for event in events:
+        message = compose(event)
+        label = "LIQUIDATABLE" if event.kind is EventKind.liquidatable else "PAST THRESHOLD"
+        text.append(f"{label}: {message.body}\n")
         if not output:
-            stdout.print(f"[red]PAST THRESHOLD[/] {message.body}", highlight=False)
-    if not alerts and not output:
-        stderr.print(f"all {len(snapshot.positions)} positions below {thresholds.describe(1)}")
+            stdout.print(f"[red]{label}[/] {escape(message.body)}", highlight=False)
+    if not events and not output:
+        stderr.print(f"all {len(snapshot.positions)} positions below {thresholds.lines[0].describe()}")
     if output:
         emit("\n".join(text), output)
 
@@ -314,13 +392,18 @@ def _emit_check(
 
 @app.command()
 def history(
-    address: Annotated[str, typer.Argument(help="Wallet address (0x…) or ENS name (name.eth).")],
+    address: Annotated[
+        str | None, typer.Argument(help="Wallet address (0x…) or ENS name (name.eth); optional with --alerts.")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="From this date or time (UTC), e.g. 2026-01-31.")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date or time (UTC).")] = None,
     chain: Annotated[
         str | None,
         typer.Option("--chain", help="Only this chain (default: all). An ENS name resolves on it (default: ethereum)."),
     ] = None,
+    alerts: Annotated[
+        bool, typer.Option("--alerts", help="Show the notifications instead, sent and pending (the outbox).")
+    ] = False,
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     plot: Annotated[
@@ -331,14 +414,21 @@ def history(
     rpc: RpcOption = None,
     address_book: AddressBookOption = None,
 ) -> None:
-    """LTV, health factor, BTC price, debt and collateral over time, from the stored history."""
+    """LTV, health factor, BTC price, debt and collateral over time, from the stored history;
+    or, with --alerts, every notification and whether it was delivered."""
     from chainwatch.history import HistoryStore
     from chainwatch.history.plot import write_plot
     from chainwatch.history.report import history_csv, history_document, history_table
 
-    account = parse_account(address)
-    if is_name(account):
+    if address is None and not alerts:
+        raise OptionValueError("give a wallet address, or --alerts for the notifications of every wallet")
+    account = parse_account(address) if address else None
+    if account and is_name(account):
         (account,) = _wallets([account], get_chain(chain or "ethereum", address_book), rpc)
+    if alerts:
+        _emit_alerts(db, account, chain, output_format, output)
+        return
+    assert account is not None
     with HistoryStore.open(db) as store:
         rows = store.history(
             account, chain=chain, since=parse_time(since) if since else None, until=parse_time(until) if until else None
@@ -356,6 +446,27 @@ def history(
         stdout.print(history_table(rows, stdout.width))
     else:
         stderr.print(f"no history for {account}: run `chainwatch watch` or `chainwatch backfill` first")
+
+
+def _emit_alerts(
+    db: str | None, account: str | None, chain: str | None, output_format: OutputFormat, output: Any
+) -> None:
+    from chainwatch.history import HistoryStore
+    from chainwatch.history.alerts_report import alerts_csv, alerts_document, alerts_table
+    from chainwatch.history.outbox import alert_log
+
+    with HistoryStore.open(db) as store:
+        rows = [row for row in alert_log(store, account) if chain is None or row["chain"] == chain]
+    if output_format is OutputFormat.json:
+        emit(json.dumps(alerts_document(account, chain, rows), indent=2) + "\n", output)
+    elif output_format is OutputFormat.csv:
+        emit(alerts_csv(rows), output)
+    elif output:
+        emit(render_text(alerts_table(rows, TEXT_FILE_WIDTH)), output)
+    elif rows:
+        stdout.print(alerts_table(rows, stdout.width))
+    else:
+        stderr.print("no notifications stored: `chainwatch watch` queues them")
 
 
 # --- backfill ---------------------------------------------------------------------------

@@ -15,14 +15,43 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import Connection, Engine, MetaData, inspect, select
+from sqlalchemy import Connection, Engine, MetaData, inspect, select, text
 
 from chainwatch.errors import ChainwatchError
-from chainwatch.history.schema import SCHEMA_VERSION, metadata, schema_version
+from chainwatch.history.schema import SCHEMA_VERSION, alert_state, metadata, outbox, outbox_deliveries, schema_version
+
+Upgrade = Callable[[Connection], None]
+
+
+def outbox_from_alert_log(connection: Connection) -> None:
+    """Version 1 to 2: the alert log becomes the outbox.
+
+    Each logged alert is kept as an outbox row; one that was never delivered is pending again,
+    so the next watch delivers it (version 1 dropped failed deliveries for good). Version 1 kept
+    alert levels by their place in the threshold list, which cannot be turned into line values:
+    the alert state starts empty, and the next watch judges every position afresh (a position
+    past a line alerts once more).
+    """
+    for table in (alert_state, outbox, outbox_deliveries):
+        table.create(connection)
+    connection.execute(
+        text(
+            "INSERT INTO outbox (created_at, chain, account, protocol, market, block_number, event, notify_type, "
+            "ltv, title, body, attempts, next_attempt_at, delivered_at, last_error) "
+            "SELECT block_timestamp, chain, account, protocol, market, block_number, "
+            "CASE WHEN kind = 'warning' THEN 'crossed' ELSE 'recovered' END, "
+            "CASE WHEN kind = 'warning' THEN 'warning' ELSE 'info' END, "
+            "ltv, title, body, 1, block_timestamp, "
+            "CASE WHEN delivered THEN block_timestamp ELSE NULL END, "
+            "CASE WHEN delivered THEN NULL ELSE 'delivery failed (chainwatch before schema 2)' END "
+            "FROM alerts ORDER BY id"
+        )
+    )
+    connection.execute(text("DROP TABLE alerts"))
+
 
 # UPGRADES[n] takes a database from version n to n + 1.
-Upgrade = Callable[[Connection], None]
-UPGRADES: Mapping[int, Upgrade] = {}
+UPGRADES: Mapping[int, Upgrade] = {1: outbox_from_alert_log}
 
 
 class SchemaError(ChainwatchError):

@@ -1,9 +1,10 @@
 """The history database's tables, as they are at SCHEMA_VERSION (SQLAlchemy Core).
 
 One row per snapshot (chain, block), one per position read in it, one per holding of each
-position, one per alert sent. Positions carry their derived figures (LTV, health factor,
-liquidation price ...) beside the holdings they come from: the holdings rebuild the exact
-`Position`, the figures let anyone query the history with plain SQL.
+position, one per line each position is past (the alert state), one per notification (the
+outbox). Positions carry their derived figures (LTV, health factor, liquidation price ...)
+beside the holdings they come from: the holdings rebuild the exact `Position`, the figures let
+anyone query the history with plain SQL.
 
 Money and fractions are exact: NUMERIC on PostgreSQL, decimal text on SQLite (whose NUMERIC
 goes through float). Times are Unix seconds, which every backend stores alike.
@@ -32,7 +33,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from chainwatch.export import decimal_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -113,21 +114,51 @@ holdings = Table(
     Column("earns_interest", Boolean, nullable=False),
 )
 
-alerts = Table(
-    "alerts",
+alert_state = Table(
+    "alert_state",
     metadata,
+    # Which alert lines each position is past now (chainwatch.alerts.lines keys such as
+    # "share:0.9", "ltv:0.45", "liquidation:1"); the watch's own state (blind, open oracle
+    # warnings) sits under protocol "watch" with an empty account and market.
+    Column("chain", String(64), primary_key=True),
+    Column("account", String(128), primary_key=True),  # a wallet, a CeFi loan's label, or empty
+    Column("protocol", String(64), primary_key=True),
+    Column("market", String(128), primary_key=True),
+    Column("line", String(300), primary_key=True),
+    Column("since", BigInteger, nullable=False),  # unix seconds
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    # Every notification, written in the same transaction as the reading that caused it and
+    # marked delivered once every target accepted it.
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", BigInteger, nullable=False),  # unix seconds
     Column("chain", String(64), nullable=False),
-    Column("account", String(42), nullable=False, index=True),
+    Column("account", String(128), nullable=False, index=True),  # empty for a watch event
     Column("protocol", String(64), nullable=False),
     Column("market", String(128), nullable=False),
-    Column("block_number", BigInteger, nullable=False),
-    Column("block_timestamp", BigInteger, nullable=False),
-    Column("kind", String(10), nullable=False),  # warning | recovery
-    Column("level", Integer, nullable=False),  # level after the alert; 0 = below every threshold
-    Column("previous_level", Integer, nullable=False),
+    Column("block_number", BigInteger),  # the reading's block; null for a watch event
+    Column("event", String(20), nullable=False),  # chainwatch.alerts.EventKind
+    Column("notify_type", String(10), nullable=False),  # info | success | warning | failure
+    Column("line", String(300)),  # the line crossed or cleared
     Column("ltv", ExactDecimal),
+    Column("health_factor", ExactDecimal),
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("delivered", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", BigInteger, nullable=False),  # unix seconds
+    Column("delivered_at", BigInteger, index=True),  # null while pending
+    Column("last_error", Text),
+)
+
+outbox_deliveries = Table(
+    "outbox_deliveries",
+    metadata,
+    # The targets that accepted a pending message, so a retry skips them. A target is kept as
+    # a hash of its URL: the database holds no token or password.
+    Column("outbox_id", ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("target", String(64), primary_key=True),
+    Column("delivered_at", BigInteger, nullable=False),
 )

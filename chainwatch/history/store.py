@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,11 +28,11 @@ from sqlalchemy import Connection, CursorResult, Engine, and_, create_engine, ev
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
-from chainwatch.alerts.messages import Message
-from chainwatch.alerts.tracker import Alert, PositionKey
+from chainwatch.alerts.tracker import PositionKey
 from chainwatch.errors import ChainwatchError
 from chainwatch.history.migrations import SchemaError, migrate
-from chainwatch.history.schema import alerts, holdings, positions, snapshots
+from chainwatch.history.queue import Notice, enqueue, read_state, write_state
+from chainwatch.history.schema import holdings, positions, snapshots
 from chainwatch.model import Asset, Holding, Position, Snapshot
 from chainwatch.rpc import redact
 
@@ -136,6 +136,12 @@ class HistoryRow:
     liquidation_price_btc: Decimal | None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    new_readings: int
+    outbox_ids: list[int]
+
+
 class HistoryStore:
     """A migrated history database. Use as a context manager or call close()."""
 
@@ -186,66 +192,50 @@ class HistoryStore:
     def save_snapshot(self, snapshot: Snapshot, endpoints: Sequence[str] = ()) -> int:
         """Store a snapshot atomically; returns how many position readings were new."""
         with self._transaction() as connection:
-            snapshot_id = self._snapshot_id(connection, snapshot, endpoints)
-            stored = {
-                (row.account, row.protocol, row.market)
-                for row in connection.execute(
-                    select(positions.c.account, positions.c.protocol, positions.c.market).where(
-                        positions.c.snapshot_id == snapshot_id
-                    )
-                )
-            }
-            new = [p for p in snapshot.positions if (p.account, p.protocol, p.market) not in stored]
-            for position in new:
-                self._insert_position(connection, snapshot_id, position)
-            return len(new)
+            return self._save(connection, snapshot, endpoints)
 
-    def record_alert(self, alert: Alert, message: Message, delivered: bool) -> None:
-        """Log an alert; the log is also what a restarted watch resumes its levels from."""
-        position = alert.position
-        with self._transaction() as connection:
-            connection.execute(
-                alerts.insert().values(
-                    chain=position.chain,
-                    account=position.account,
-                    protocol=position.protocol,
-                    market=position.market,
-                    block_number=position.block_number,
-                    block_timestamp=int(position.timestamp.timestamp()),
-                    kind=alert.kind.value,
-                    level=alert.level,
-                    previous_level=alert.previous,
-                    ltv=position.ltv,
-                    title=message.title,
-                    body=message.body,
-                    delivered=delivered,
+    def _save(self, connection: Connection, snapshot: Snapshot, endpoints: Sequence[str]) -> int:
+        snapshot_id = self._snapshot_id(connection, snapshot, endpoints)
+        stored = {
+            (row.account, row.protocol, row.market)
+            for row in connection.execute(
+                select(positions.c.account, positions.c.protocol, positions.c.market).where(
+                    positions.c.snapshot_id == snapshot_id
                 )
             )
+        }
+        new = [p for p in snapshot.positions if (p.account, p.protocol, p.market) not in stored]
+        for position in new:
+            self._insert_position(connection, snapshot_id, position)
+        return len(new)
+
+    def record(
+        self,
+        snapshot: Snapshot | None,
+        notices: Sequence[Notice] = (),
+        state: Mapping[PositionKey, frozenset[str]] | None = None,
+        *,
+        endpoints: Sequence[str] = (),
+        now: int | None = None,
+    ) -> Recorded:
+        """In one transaction: the reading (if any), the alert state that changed with it, and
+        the notifications it caused, queued in the outbox. Delivery comes after the commit, so
+        no notification refers to data a crash could lose, and none is lost to a crash."""
+        moment = int(time.time()) if now is None else now
+        with self._transaction() as connection:
+            new = self._save(connection, snapshot, endpoints) if snapshot is not None else 0
+            for key, lines in (state or {}).items():
+                write_state(connection, key, lines, moment)
+            ids = [enqueue(connection, notice, moment) for notice in notices]
+        return Recorded(new_readings=new, outbox_ids=ids)
 
     # --- reading -----------------------------------------------------------------------
 
-    def alert_levels(self, chain: str, accounts: Iterable[str]) -> dict[PositionKey, int]:
-        """The level each position of `accounts` was last alerted at (non-zero ones only)."""
-        latest = (
-            select(func.max(alerts.c.id))
-            .where(alerts.c.chain == chain, alerts.c.account.in_(list(accounts)))
-            .group_by(alerts.c.account, alerts.c.protocol, alerts.c.market)
-        )
+    def alert_state(self, chain: str) -> dict[PositionKey, frozenset[str]]:
+        """The lines each position on `chain` is past (a wallet's, or a CeFi loan's, which has no
+        wallet), and the watch's own state (under chainwatch.history.queue.watch_key)."""
         with self._read() as connection:
-            rows = connection.execute(select(alerts).where(alerts.c.id.in_(latest))).mappings()
-            return {
-                (row["chain"], row["account"].lower(), row["protocol"], row["market"].lower()): row["level"]
-                for row in rows
-                if row["level"]
-            }
-
-    def alert_log(self, account: str | None = None) -> list[dict[str, Any]]:
-        """Every alert sent (for `account` only when given), oldest first."""
-        query = select(alerts).order_by(alerts.c.id)
-        if account:
-            query = query.where(alerts.c.account == account)
-        with self._read() as connection:
-            return [dict(row) for row in connection.execute(query).mappings()]
+            return read_state(connection, chain)
 
     def stored_blocks(self, chain_id: int) -> list[int]:
         with self._read() as connection:
@@ -256,6 +246,26 @@ class HistoryStore:
                     .order_by(snapshots.c.block_number)
                 ).scalars()
             )
+
+    def latest_positions(self, chain: str, accounts: Iterable[str]) -> list[Position]:
+        """The last stored reading of each position of `accounts` on `chain`, rebuilt exactly: a
+        restarted watch knows a loan that closed while it was down, to say so."""
+        wanted = {account.lower() for account in accounts}
+        latest = (
+            select(snapshots.c.chain_id, func.max(snapshots.c.block_number).label("block"))
+            .join(positions, positions.c.snapshot_id == snapshots.c.id)
+            .where(snapshots.c.chain == chain, func.lower(positions.c.account).in_(wanted))
+            .group_by(snapshots.c.chain_id, positions.c.account, positions.c.protocol, positions.c.market)
+        )
+        with self._read() as connection:
+            blocks = sorted({(row.chain_id, row.block) for row in connection.execute(latest)})
+        found: dict[tuple[str, str, str], Position] = {}
+        for chain_id, block in blocks:  # ascending: a later reading of a position replaces an earlier one
+            stored = self.snapshot_at(chain_id, block)
+            for position in stored.positions if stored else ():
+                if position.account.lower() in wanted:
+                    found[(position.account, position.protocol, position.market)] = position
+        return list(found.values())
 
     def snapshot_at(self, chain_id: int, block_number: int) -> Snapshot | None:
         """The stored snapshot of a block, rebuilt exactly (holdings and all), or None."""

@@ -1,7 +1,8 @@
 """JSON Schemas (draft 2020-12) of every command's `--format json` document, shipped in the
 package so scripts, the dashboard's API and the tests check against one definition.
 
-Each schema is `NAME.schema.json` (track, check, risk, compare, scan, history, rpc-check); they
+Each schema is `NAME.schema.json` (track, check, risk, compare, scan, history, history-alerts,
+rpc-check); they
 share `common.schema.json` through relative `$ref`s resolved by `$id`.
 """
 
@@ -12,7 +13,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-COMMANDS = ("track", "check", "risk", "compare", "scan", "history", "rpc-check")
+COMMANDS = ("track", "check", "risk", "compare", "scan", "history", "history-alerts", "rpc-check")
 
 
 @cache

@@ -1,11 +1,13 @@
 """The versioned schema: new databases, upgrades step by step, refusals, rollback of a failed step."""
 
+from decimal import Decimal
+
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select, text
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, inspect, select, text
 
 from chainwatch.history import HistoryStore
 from chainwatch.history.migrations import SchemaError, current_version, migrate
-from chainwatch.history.schema import SCHEMA_VERSION, metadata, schema_version
+from chainwatch.history.schema import SCHEMA_VERSION, ExactDecimal, metadata, schema_version
 from chainwatch.history.store import database_url, open_engine
 
 
@@ -88,3 +90,53 @@ def test_a_foreign_database_is_refused(db_url):
     with engine.connect() as connection:
         assert connection.execute(select(text("count(*)")).select_from(text("snapshots"))).scalar() == 0
     engine.dispose()
+
+
+v1_alerts = Table(
+    "alerts",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("chain", String(64)),
+    Column("account", String(42)),
+    Column("protocol", String(64)),
+    Column("market", String(128)),
+    Column("block_number", BigInteger),
+    Column("block_timestamp", BigInteger),
+    Column("kind", String(10)),
+    Column("level", Integer),
+    Column("previous_level", Integer),
+    Column("ltv", ExactDecimal),
+    Column("title", Text),
+    Column("body", Text),
+    Column("delivered", Boolean),
+)  # fmt: skip  (schema 1's alert log, as chainwatch 0.1 created it)
+
+
+def test_a_version_1_alert_log_becomes_the_outbox(db_url):
+    """Schema 1 logged alerts with a delivered flag; schema 2 keeps them as outbox rows, the
+    undelivered one pending again (version 1 dropped it for good: issue 13, seen 1)."""
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE chainwatch_schema (version INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO chainwatch_schema VALUES (1)"))
+        v1_alerts.create(connection)
+        for i, (kind, delivered) in enumerate((("warning", True), ("recovery", False)), start=1):
+            connection.execute(
+                v1_alerts.insert().values(
+                    id=i, chain="devnet", account="0xA", protocol="aave-v3", market="0xPool", block_number=10,
+                    block_timestamp=1000 + i, kind=kind, level=1, previous_level=0, ltv=Decimal("0.5"),
+                    title=f"alert {i}", body="body", delivered=delivered,
+                )
+            )  # fmt: skip
+    for table in ("snapshots", "positions", "holdings"):
+        metadata.tables[table].create(engine)
+    assert migrate(engine) == 1
+    with HistoryStore(engine) as store:
+        from chainwatch.history.outbox import alert_log
+
+        rows = alert_log(store)
+        assert "alerts" not in inspect(store.engine).get_table_names()
+    assert [(r["title"], r["event"], r["status"], r["ltv"]) for r in rows] == [
+        ("alert 1", "crossed", "sent", Decimal("0.5")),
+        ("alert 2", "recovered", "pending", Decimal("0.5")),
+    ]

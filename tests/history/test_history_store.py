@@ -1,5 +1,5 @@
 """The history store on SQLite and on a real PostgreSQL server: exact round trips, idempotent
-saves, history queries, the alert log, and secrets kept out of what is stored and shown."""
+saves, history queries, alert state and the outbox, and secrets kept out of what is stored and shown."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from chainwatch.alerts import Alert, AlertKind, Thresholds, compose, position_key
+from chainwatch.alerts import Event, EventKind, Message, Thresholds, compose, position_key
 from chainwatch.history import HistoryStore, HistoryStoreError, database_url
+from chainwatch.history.outbox import Notice, alert_log, watch_key
 from chainwatch.history.schema import holdings, positions, snapshots
 from chainwatch.model import Asset, Holding, Position, Snapshot
 from chainwatch.rpc import redact
@@ -90,20 +91,47 @@ def test_history_rows_hold_the_derived_figures_in_time_order(db_url):
         assert store.history(B) == []
 
 
-def test_the_alert_log_resumes_levels(db_url):
+def test_a_reading_its_alert_state_and_its_notifications_commit_together(db_url):
     risky = position(A, 200, T0, "22000")
+    crossed = Event(EventKind.crossed, "devnet", risky, line=Thresholds().lines[0])
+    key = position_key(risky)
     with HistoryStore.open(db_url) as store:
-        for kind, level, previous in ((AlertKind.warning, 1, 0), (AlertKind.warning, 3, 1)):
-            alert = Alert(kind, risky, level, previous, Thresholds())
-            store.record_alert(alert, compose(alert), delivered=level == 3)
-        assert store.alert_levels("devnet", [A]) == {position_key(risky): 3}
-        recovery = Alert(AlertKind.recovery, risky, 0, 3, Thresholds())
-        store.record_alert(recovery, compose(recovery), delivered=True)
-        assert store.alert_levels("devnet", [A]) == {}
-        log = store.alert_log(A)
-    assert [(e["kind"], e["level"], e["delivered"]) for e in log] == [
-        ("warning", 1, False), ("warning", 3, True), ("recovery", 0, True),
-    ]  # fmt: skip
+        recorded = store.record(
+            snapshot(), [Notice.of(crossed)], {key: frozenset({"share:0.8", "share:0.9"})}, now=1000
+        )
+        assert recorded.new_readings == 1 and recorded.outbox_ids == [1]
+        assert store.alert_state("devnet") == {key: {"share:0.8", "share:0.9"}}
+        store.record(None, [], {key: frozenset({"share:0.8"}), watch_key("devnet"): frozenset({"unreadable"})})
+        assert store.alert_state("devnet") == {key: {"share:0.8"}, watch_key("devnet"): {"unreadable"}}
+        assert store.alert_state("base") == {}
+        (row,) = alert_log(store, A)
+    assert (row["status"], row["event"], row["notify_type"], row["line"], row["attempts"]) == (
+        "pending", "crossed", "warning", "share:0.8", 0,
+    )  # fmt: skip
+    assert row["title"] == compose(crossed).title and row["ltv"] == risky.ltv
+
+
+def test_the_latest_stored_reading_of_each_position(db_url):
+    with HistoryStore.open(db_url) as store:
+        store.save_snapshot(snapshot(block=100, accounts=(A, B), btc_price="50000"))
+        store.save_snapshot(snapshot(block=110, accounts=(A,), btc_price="40000"))
+        latest = {p.account: p for p in store.latest_positions("devnet", [A.lower(), B])}
+        assert store.latest_positions("base", [A]) == []
+    assert (latest[A].block_number, latest[A].btc_price_usd) == (110, D(40000))
+    assert (latest[B].block_number, latest[B].btc_price_usd) == (100, D(50000))
+    assert latest[A] == position(A, 110, T0, "40000")  # rebuilt exactly
+
+
+def test_a_failed_reading_write_leaves_no_notification_behind(db_url):
+    # The snapshot and its notifications are one transaction: a failure in between keeps neither.
+    risky = position(A, 200, T0, "22000")
+    crossed = Event(EventKind.crossed, "devnet", risky, line=Thresholds().lines[0])
+    with HistoryStore.open(db_url) as store:
+        with pytest.raises(HistoryStoreError):
+            broken = Notice(crossed, Message(None, "no title: NOT NULL fails"))  # type: ignore[arg-type]
+            store.record(snapshot(), [Notice.of(crossed), broken], {position_key(risky): frozenset({"share:0.8"})})
+        assert alert_log(store) == [] and store.stored_blocks(31337) == []
+        assert store.alert_state("devnet") == {}
 
 
 def test_endpoints_are_stored_without_their_keys(db_url):
