@@ -30,3 +30,14 @@ def test_an_oracle_warning_alerts_when_it_opens_and_when_it_closes_not_as_its_fi
     assert monitor.read([STALE.replace("1h 05m", "1h 10m")]) == []
     assert warning_key(STALE) == warning_key(STALE.replace("1h 05m", "2h 45m"))
     assert [e.kind for e in monitor.read([])] == [EventKind.oracle_cleared]
+
+
+def test_a_partial_reading_counts_as_a_failure_and_is_not_reading_again():
+    monitor = ReadMonitor("devnet", unreadable_after=2)
+    not_read = "morpho-blue 0xabc: position of 0x1 not read: MorphoOracle.price() failed"
+    assert monitor.read([], partial=not_read) == []
+    (blind,) = monitor.read([STALE], partial=not_read)[-1:]
+    assert blind.kind is EventKind.unreadable and not_read in blind.details[0]
+    assert monitor.blind and any(key.startswith("oracle:") for key in monitor.state)  # its warnings still judged
+    assert [e.kind for e in monitor.read([STALE], partial=not_read)] == []  # still partial: nothing new
+    assert [e.kind for e in monitor.read([STALE])] == [EventKind.reading_again]

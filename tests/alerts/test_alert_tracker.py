@@ -125,3 +125,10 @@ def test_a_loan_closed_while_no_watch_ran_gets_its_recovery_from_its_last_stored
     (event,) = tracker.update([])
     assert (event.kind, event.closed, event.position) == (EventKind.recovered, True, risky)
     assert tracker.state == {position_key(other): {"share:0.8"}}
+
+
+def test_a_position_a_failed_read_kept_out_is_not_closed():
+    tracker = AlertTracker(Thresholds())
+    (crossed,) = run(tracker, ["0.85"])
+    assert tracker.update([], unreadable=[position_key(crossed.position)]) == []
+    assert tracker.state == {position_key(crossed.position): {"share:0.8"}}
