@@ -37,3 +37,5 @@ class Chain:
     # base token neither listed here nor priced by a feed of the book (weth, wbtc) is refused.
     stablecoins: tuple[str, ...] = ()
     weth: str | None = None
+    # Read by `track` when no --chain is given (the built-in mainnets; never a local chain).
+    default: bool = False

@@ -7,11 +7,12 @@ most readers. Fractions stay fractions (0.33 is 33%). Only the human table round
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chainwatch.context import iso_time
-from chainwatch.model import Holding, Position, Snapshot, Unreadable
+from chainwatch.model import ChainReading, Holding, Position, Snapshot, Unreadable
 
 # Cells a spreadsheet would run as a formula: a token symbol read on chain can be anything.
 if TYPE_CHECKING:  # pandas takes half a second to import: only the CSV path loads it
@@ -89,6 +90,58 @@ def unreadable_json(unreadable: Unreadable) -> dict[str, Any]:
     }
 
 
+def _reading_context(reading: ChainReading) -> dict[str, Any]:
+    snapshot = reading.snapshot
+    return {
+        "chain": reading.chain,
+        "chain_id": reading.chain_id,
+        "block": snapshot.block_number if snapshot else None,
+        "timestamp": iso_time(snapshot.timestamp) if snapshot else None,
+    }
+
+
+def readings_json(readings: Sequence[ChainReading]) -> dict[str, Any]:
+    """A run over one or several chains (README, "JSON output").
+
+    `positions` holds every chain's positions, each with its chain, chain id, block and time;
+    `chains` says of each chain read at which block, its price warnings, and its `error` when
+    it could not be read (null otherwise); `errors` lists the positions a failed read kept out,
+    each with its chain. With exactly one chain, the document also opens with
+    that chain's `chain`, `chain_id`, `block` and `timestamp` and ends with its `warnings`, as
+    the one-chain document always did, so existing scripts keep working.
+    """
+    positions = [
+        {**_reading_context(reading), **position_json(position)}
+        for reading in readings
+        if reading.snapshot
+        for position in reading.snapshot.positions
+    ]
+    chains = [
+        {
+            **_reading_context(reading),
+            "warnings": list(reading.snapshot.warnings) if reading.snapshot else [],
+            "error": reading.error,
+        }
+        for reading in readings
+    ]
+    errors = [
+        {"chain": reading.chain, "chain_id": reading.chain_id, **unreadable_json(unreadable)}
+        for reading in readings
+        if reading.snapshot
+        for unreadable in reading.snapshot.unreadable
+    ]
+    if len(readings) != 1:
+        return {"positions": positions, "chains": chains, "errors": errors}
+    (only,) = chains
+    return {
+        **_reading_context(readings[0]),
+        "positions": positions,
+        "chains": chains,
+        "warnings": only["warnings"],
+        "errors": errors,
+    }
+
+
 POSITION_COLUMNS = [
     "chain", "chain_id", "block", "timestamp", "protocol", "market", "account",
     "collateral_assets", "debt_assets", "collateral_usd", "debt_usd", "ltv", "max_ltv",
@@ -103,6 +156,10 @@ DETAIL_COLUMNS = [
 
 def snapshot_frame(snapshot: Snapshot, detail: bool = False) -> pd.DataFrame:
     """One row per position; with `detail`, each followed by one row per holding."""
+    return _frame(_rows(snapshot, detail), detail)
+
+
+def _rows(snapshot: Snapshot, detail: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for position in snapshot.positions:
         base = {
@@ -126,6 +183,10 @@ def snapshot_frame(snapshot: Snapshot, detail: bool = False) -> pd.DataFrame:
         if detail:
             for kind, holdings in (("collateral", position.collateral), ("debt", position.debt)):
                 rows.extend({**base, "row_type": kind, **_holding_json(h, kind)} for h in holdings)
+    return rows
+
+
+def _frame(rows: list[dict[str, Any]], detail: bool) -> pd.DataFrame:
     columns = (["row_type"] if detail else []) + POSITION_COLUMNS
     if detail:
         columns += [c for c in DETAIL_COLUMNS if c not in columns]
@@ -149,4 +210,13 @@ def neutralise_formula(cell: Any) -> Any:
 def snapshot_csv(snapshot: Snapshot, detail: bool = False) -> str:
     buffer = io.StringIO()
     snapshot_frame(snapshot, detail).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def readings_csv(readings: Sequence[ChainReading], detail: bool = False) -> str:
+    """Every chain's rows, chain by chain; each row carries its chain, chain id and block. A
+    chain that could not be read has no row: its error is on stderr and in the exit code."""
+    rows = [row for reading in readings if reading.snapshot for row in _rows(reading.snapshot, detail)]
+    buffer = io.StringIO()
+    _frame(rows, detail).to_csv(buffer, index=False)
     return buffer.getvalue()

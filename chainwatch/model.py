@@ -226,6 +226,25 @@ class Snapshot:
     unreadable: tuple[Unreadable, ...] = ()
 
 
+@dataclass(frozen=True)
+class ChainReading:
+    """One chain's part of a run over several chains: its snapshot, or why it could not be read.
+
+    Exactly one of `snapshot` and `error` is set: a chain that could not be read is never
+    dropped, it is carried with its one-line error so the output and the exit code can say so.
+    """
+
+    chain: str
+    chain_id: int
+    snapshot: Snapshot | None = None
+    error: str | None = None
+
+
+def all_positions(readings: Sequence[ChainReading]) -> tuple[Position, ...]:
+    """The positions of every chain that was read, chain by chain."""
+    return tuple(p for r in readings if r.snapshot for p in r.snapshot.positions)
+
+
 def portfolio_totals(positions: Sequence[Position]) -> tuple[Decimal, Decimal]:
     """Total collateral and debt in USD: portfolio figures are sums, never averages of LTVs."""
     return (

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chainwatch.model import Holding, Position, Snapshot
+from chainwatch.model import ChainReading, Holding, Position, Snapshot
 from chainwatch.tablefit import Column, compact_table, dropped_note, fit_columns
 
 
@@ -85,7 +85,8 @@ def position_columns(wide: bool) -> list[Column[Position]]:
 
 
 def positions_table(snapshot: Snapshot, *, width: int = 80, wide: bool = False) -> RenderableType:
-    """The snapshot's positions, one table per wallet, within `width` columns (see module doc)."""
+    """The snapshot's positions, one table per wallet, within `width` columns (see module doc),
+    under a heading naming the chain, its block and time."""
     columns = position_columns(wide)
     by_account: dict[str, list[Position]] = {}
     for position in snapshot.positions:
@@ -102,4 +103,26 @@ def positions_table(snapshot: Snapshot, *, width: int = 80, wide: bool = False) 
         parts.append(note)
     parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
     parts += [Text(f"✗ {unreadable}", style="red") for unreadable in snapshot.unreadable]
+    return Group(*parts)
+
+
+def readings_table(readings: Sequence[ChainReading], *, width: int = 80, wide: bool = False) -> RenderableType:
+    """Positions grouped by chain, each group under its chain's block and time; a chain with no
+    position says so; under them, in red, each chain that could not be read and why."""
+    parts: list[RenderableType] = []
+    for reading in readings:
+        if reading.snapshot is None:
+            continue
+        if reading.snapshot.positions:
+            parts.append(positions_table(reading.snapshot, width=width, wide=wide))
+        else:
+            snapshot = reading.snapshot
+            parts.append(Text(f"{snapshot.chain} · block {snapshot.block_number}: no positions"))
+            parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
+        parts.append(Text(""))
+    parts += [
+        Text(f"✗ {reading.chain}: could not be read: {reading.error}", style="red")
+        for reading in readings
+        if reading.error
+    ]
     return Group(*parts)

@@ -1,20 +1,24 @@
-"""Read every configured market of a chain for a list of accounts, at one pinned block.
+"""Read every configured market of a chain for a list of accounts, at one pinned block; or of
+several chains at once, each pinned to its own block.
 
-This is the library entry point the CLI, the demo and later the watcher call: resolve the
-chain and its endpoints, pin one block, look up any ENS names at that block, let each market's
-adapter read its positions.
+This is the library entry point the CLI, the demo and the watcher call: resolve the chain and
+its endpoints, pin one block, look up any ENS names at that block, let each market's adapter
+read its positions. Several chains are read side by side (one thread each, so a slow chain
+costs its own time only); a chain that cannot be read is carried with its error, never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from functools import partial
 
 from chainwatch.adapters import adapter_class
 from chainwatch.chain import Chain, MarketConfig
 from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError, UnreadableError
-from chainwatch.model import Snapshot
+from chainwatch.model import ChainReading, Snapshot
 from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.rpc.urls import rpc_urls
 from chainwatch.sanity import snapshot_warnings
@@ -52,9 +56,12 @@ def select_markets(chain: Chain, protocols: Sequence[str]) -> list[MarketConfig]
     return [m for m in markets if m.protocol in protocols or m.name in protocols]
 
 
-def open_reader(chain: Chain, rpc: Sequence[str] = (), block: int | None = None) -> BlockReader:
-    """Reads of `chain` pinned to `block` (default: the latest block its endpoints agree on)."""
-    pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
+def open_reader(
+    chain: Chain, rpc: Sequence[str] = (), block: int | None = None, *, alongside_book: bool = False
+) -> BlockReader:
+    """Reads of `chain` pinned to `block` (default: the latest block its endpoints agree on).
+    `alongside_book`: see rpc_urls (a run over several chains)."""
+    pool = EndpointPool(rpc_urls(chain, rpc, alongside_book=alongside_book), expected_chain_id=chain.chain_id)
     return BlockReader.at(pool, block, multicall3=chain.multicall3)
 
 
@@ -76,6 +83,7 @@ def read_snapshot(
     rpc: Sequence[str] = (),
     block: int | None = None,
     protocols: Sequence[str] = (),
+    alongside_book: bool = False,
 ) -> Snapshot:
     """All non-empty positions of `accounts` on `chain`, every read at the same block.
 
@@ -86,7 +94,7 @@ def read_snapshot(
     endpoints. `protocols` filters markets by adapter family or by market name (`aave-v3`, `spark`).
     """
     markets = select_markets(chain, protocols)
-    reader = open_reader(chain, rpc, block)
+    reader = open_reader(chain, rpc, block, alongside_book=alongside_book)
     wallets = list(dict.fromkeys(resolve_accounts(chain, accounts, lambda: reader)))
     adapters = [adapter_class(market.protocol)(chain, market) for market in markets]
     # Markets are read side by side, so their rounds of reads share HTTP requests.
@@ -101,3 +109,76 @@ def read_snapshot(
         warnings=snapshot_warnings(reader, chain, positions),
         unreadable=tuple(u for reading in per_market for u in reading.unreadable),
     )
+
+
+def read_chains(
+    chains: Sequence[Chain],
+    accounts: Sequence[str],
+    *,
+    rpc: Mapping[str, Sequence[str]] | None = None,
+    block: int | None = None,
+    protocols: Sequence[str] = (),
+) -> list[ChainReading]:
+    """Every chain's positions of `accounts`, the chains read concurrently, each at its own block.
+
+    `rpc` gives endpoints per chain name (else the environment and the address book). `block`
+    pins every chain to that number (meant for a run over one chain: block numbers differ from
+    chain to chain). `protocols` filters markets across the chains: a filter no chain knows is an
+    error, and a chain without a matching market is not read. ENS names are looked up once, on
+    the first chain with a registry, and the addresses read on every chain. A chain that cannot
+    be read (no endpoint answers, an endpoint on another chain, a failed read) comes back with
+    its `error` set; bad input (an unknown protocol, a name that does not resolve) raises.
+    """
+    chosen = _chains_with_markets(chains, protocols)
+    several = len(chosen) > 1
+    if several:
+        accounts = _resolve_names_once(chosen, accounts, rpc or {})
+
+    def read(chain: Chain) -> ChainReading:
+        try:
+            snapshot = read_snapshot(
+                chain,
+                accounts,
+                rpc=(rpc or {}).get(chain.name, ()),
+                block=block,
+                protocols=[p for p in protocols if p in _market_labels(chain)],
+                alongside_book=several,
+            )
+        except UnreadableError as exc:
+            return ChainReading(chain.name, chain.chain_id, error=str(exc))
+        return ChainReading(chain.name, chain.chain_id, snapshot=snapshot)
+
+    if not several:
+        return [read(chain) for chain in chosen]
+    with ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="chain") as workers:
+        # Each thread runs in a copy of this context, so the progress callback reaches it.
+        futures = [workers.submit(copy_context().run, read, chain) for chain in chosen]
+        return [future.result() for future in futures]
+
+
+def _market_labels(chain: Chain) -> set[str]:
+    return {m.protocol for m in chain.markets} | {m.name for m in chain.markets}
+
+
+def _chains_with_markets(chains: Sequence[Chain], protocols: Sequence[str]) -> list[Chain]:
+    """The chains a `--protocol` filter leaves something to read on; an unknown filter is an error."""
+    if not protocols:
+        return list(chains)
+    known = set().union(*(_market_labels(chain) for chain in chains))
+    unknown = [p for p in protocols if p not in known]
+    if unknown:
+        names = ", ".join(chain.name for chain in chains)
+        raise UnknownProtocolError(f"unknown protocol {unknown[0]!r} on {names} (known: {', '.join(sorted(known))})")
+    return [chain for chain in chains if _market_labels(chain) & set(protocols)]
+
+
+def _resolve_names_once(
+    chains: Sequence[Chain], accounts: Sequence[str], rpc: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Accounts with ENS names looked up on the first chain that has a registry (Ethereum's
+    names name wallets on every chain; no request when all are addresses); unchanged when no
+    chain has a registry (a name then fails on each chain as on one)."""
+    registry_chain = next((chain for chain in chains if chain.ens_registry), None)
+    if registry_chain is None:
+        return list(accounts)
+    return resolve_wallets(registry_chain, accounts, rpc=rpc.get(registry_chain.name, ()))

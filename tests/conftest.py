@@ -1,10 +1,12 @@
-"""Shared fixtures: a private devnet anvil (real Aave v3 bytecode) for chain tests.
+"""Shared fixtures: private anvils of the local chains (real Aave v3 and Morpho Blue bytecode).
 
 `devnet` starts one anvil per test session from the cached snapshot on a free localhost port
-(the first run on a machine builds the snapshot: npm ci, compile, deploy — about a minute).
-`chain` wraps each test in evm_snapshot/evm_revert, so no test sees another's transactions,
-price moves or time jumps. Every test that uses either (directly or through another fixture)
-is marked `chain` at collection, so `pytest -m "not chain"` runs the rest without anvil.
+(the first run on a machine builds the snapshot of both local chains: npm ci, compile, deploy —
+about a minute and a half); `devnet_l2` does the same for the second local chain, devnet-l2
+(chain id 31338, cbBTC), started only by the sessions that use it. `chain` and `chain_l2` wrap
+each test in evm_snapshot/evm_revert, so no test sees another's transactions, price moves or
+time jumps. Every test that uses any of them (directly or through another fixture) is marked
+`chain` at collection, so `pytest -m "not chain"` runs the rest without anvil.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from web3 import Web3
 
 from chainwatch.devnet.deployment import Deployment
+from chainwatch.devnet.localchains import DEVNET_L2
 from chainwatch.devnet.node import rpc
 from chainwatch.devnet.service import DevnetInfo, start
 from tests.helpers.cli import CliResult, run_cli
@@ -41,7 +44,7 @@ class Devnet:
 # Fixtures that start or need an anvil devnet; a test using any of them, however indirectly
 # (pytest's fixture closure), is a `chain` test. `devnet_run_dir` is for tests that start one
 # through the CLI (`chainwatch demo`, `devnet up`).
-DEVNET_FIXTURES = frozenset({"devnet", "devnet_run_dir"})
+DEVNET_FIXTURES = frozenset({"devnet", "devnet_l2", "devnet_run_dir"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -72,14 +75,30 @@ def devnet() -> Iterator[Devnet]:
         yield Devnet(rpc_url=info.rpc_url, w3=info.web3(), deployment=info.deployment, info=info)
 
 
-@pytest.fixture
-def chain(devnet: Devnet) -> Iterator[Devnet]:
-    """The session devnet, rolled back to its state before the test when the test ends."""
+@pytest.fixture(scope="session")
+def devnet_l2() -> Iterator[Devnet]:
+    with start(chain=DEVNET_L2) as info:
+        yield Devnet(rpc_url=info.rpc_url, w3=info.web3(), deployment=info.deployment, info=info)
+
+
+def _rolled_back(devnet: Devnet) -> Iterator[Devnet]:
     snapshot_id = rpc(devnet.w3, "evm_snapshot")
     try:
         yield devnet
     finally:
         rpc(devnet.w3, "evm_revert", [snapshot_id])
+
+
+@pytest.fixture
+def chain(devnet: Devnet) -> Iterator[Devnet]:
+    """The session devnet, rolled back to its state before the test when the test ends."""
+    yield from _rolled_back(devnet)
+
+
+@pytest.fixture
+def chain_l2(devnet_l2: Devnet) -> Iterator[Devnet]:
+    """The session devnet-l2, rolled back to its state before the test when the test ends."""
+    yield from _rolled_back(devnet_l2)
 
 
 @pytest.fixture

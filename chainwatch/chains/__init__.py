@@ -10,6 +10,7 @@ place for a private RPC endpoint), then the file given by `--address-book FILE` 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -40,6 +41,7 @@ _CHAIN_KEYS = {
     "ens_registry": str,
     "weth": str,
     "stablecoins": list,
+    "default": bool,
     "markets": list,
 }
 _CHAIN_ADDRESS_KEYS = ("multicall3", "wbtc", "btc_usd_feed", "eth_usd_feed", "wbtc_btc_feed", "ens_registry", "weth")
@@ -112,7 +114,7 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
         expected = _CHAIN_KEYS.get(key)
         if expected is None:
             raise AddressBookError(file.unknown_key(table, key))
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise AddressBookError(f"{at(key)}: expected {expected.__name__}")
     for key in _REQUIRED_CHAIN_KEYS:
         if key not in entries:
@@ -134,6 +136,7 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
         rpc=tuple(values["rpc"]),
         markets=markets,
         stablecoins=stablecoins,
+        default=values.get("default", False),
         **addresses,
     )
 
@@ -175,8 +178,17 @@ def _address(where: str, value: Any) -> str:
 
 
 def get_chain(name: str, address_book: Path | str | None = None) -> Chain:
+    (chain,) = get_chains([name], address_book)
+    return chain
+
+
+def get_chains(names: Sequence[str], address_book: Path | str | None = None) -> list[Chain]:
+    """The chains named, in order and each once; no names: every chain marked `default = true`
+    (the built-in mainnets). An unknown name is a one-line error naming it and the known ones."""
     chains = load_address_book(address_book)
-    try:
-        return chains[name]
-    except KeyError:
-        raise AddressBookError(f"unknown chain {name!r} (known: {', '.join(sorted(chains))})") from None
+    if not names:
+        return [chain for chain in chains.values() if chain.default]
+    unknown = [name for name in names if name not in chains]
+    if unknown:
+        raise AddressBookError(f"unknown chain {unknown[0]!r} (known: {', '.join(sorted(chains))})")
+    return [chains[name] for name in dict.fromkeys(names)]

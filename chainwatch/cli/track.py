@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
-from chainwatch.chains import get_chain
+from chainwatch.chains import get_chains
 from chainwatch.cli.app import (
     TEXT_FILE_WIDTH,
     AddressBookOption,
     BlockOption,
-    ChainOption,
     FormatOption,
     OutputFormat,
     OutputOption,
@@ -28,12 +28,13 @@ from chainwatch.cli.app import (
     stdout,
 )
 from chainwatch.ens import parse_account
-from chainwatch.errors import ChainwatchError
-from chainwatch.export import snapshot_csv, snapshot_json
+from chainwatch.errors import EXIT_UNREADABLE, ChainwatchError, UnreadableError
+from chainwatch.export import readings_csv, readings_json
 from chainwatch.files import read_text
-from chainwatch.render import positions_table
+from chainwatch.model import ChainReading
+from chainwatch.render import readings_table
 from chainwatch.rpc.reader import read_progress
-from chainwatch.snapshot import raise_if_partial, read_snapshot
+from chainwatch.snapshot import raise_if_partial, read_chains
 
 # Wallet counts from which reading can take long enough on a public endpoint to deserve a bar.
 PROGRESS_FROM = 200
@@ -78,7 +79,12 @@ def track(
         Path | None,
         typer.Option("--wallets", help="File of wallets, one address or ENS name a line ('#' comments)."),
     ] = None,
-    chain: ChainOption = "ethereum",
+    chain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chain", help="Chain from the address book (repeatable; default: every built-in mainnet, read at once)."
+        ),
+    ] = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: Annotated[
@@ -91,7 +97,8 @@ def track(
     detail: Annotated[bool, typer.Option(help="CSV: add one row per holding.")] = False,
     wide: Annotated[bool, typer.Option(help="Table: every column (max LTV, headroom) and full precision.")] = False,
 ) -> None:
-    """Show the WBTC lending positions of wallets, all read at one block."""
+    """Show the WBTC lending positions of wallets on one or several chains, each chain read at
+    one block. A chain that cannot be read is reported (exit code 4); the others still show."""
     accounts = [parse_account(a) for a in addresses or ()]  # names resolve at the snapshot's block
     if wallets:
         accounts += read_wallets_file(wallets)
@@ -99,22 +106,50 @@ def track(
         raise typer.BadParameter("give wallet addresses, or --wallets FILE", param_hint="ADDRESSES")
     if not accounts:
         raise WalletsFileError(f"{wallets}: no wallets in the file")
+    chains = get_chains(chain or (), address_book)
+    if len(chains) > 1 and (rpc or block):
+        # One endpoint serves one chain, and block numbers differ from chain to chain.
+        option = "--rpc" if rpc else "--block"
+        raise typer.BadParameter(f"{option} needs exactly one --chain", param_hint=option)
     with read_bar(len(accounts)):
-        snapshot = read_snapshot(
-            get_chain(chain, address_book),
+        readings = read_chains(
+            chains,
             accounts,
-            rpc=rpc or (),
+            rpc={c.name: rpc for c in chains} if rpc else None,
             block=block,
             protocols=protocol or (),
         )
+    if len(readings) == 1 and readings[0].error:
+        raise UnreadableError(readings[0].error)  # one chain: its error is the whole answer
+    _show(readings, output_format, output, detail=detail, wide=wide)
+    failed = [r for r in readings if r.error]
+    if failed:
+        if output_format is not OutputFormat.table or output:
+            for reading in failed:
+                stderr.print(
+                    f"[red]error:[/] {escape(f'{reading.chain} could not be read: {reading.error}')}", highlight=False
+                )
+    for reading in readings:
+        if reading.snapshot:
+            raise_if_partial(reading.snapshot)  # a position a failed read kept out: one line, exit 4
+    if failed:
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _show(
+    readings: list[ChainReading], output_format: OutputFormat, output: Path | None, *, detail: bool, wide: bool
+) -> None:
     if output_format is OutputFormat.json:
-        emit(json.dumps(snapshot_json(snapshot), indent=2) + "\n", output)
+        emit(json.dumps(readings_json(readings), indent=2) + "\n", output)
     elif output_format is OutputFormat.csv:
-        emit(snapshot_csv(snapshot, detail), output)
+        emit(readings_csv(readings, detail), output)
     elif output:
-        emit(render_text(positions_table(snapshot, width=TEXT_FILE_WIDTH, wide=wide)), output)
-    elif snapshot.positions or snapshot.unreadable:
-        stdout.print(positions_table(snapshot, width=stdout.width, wide=wide))
+        emit(render_text(readings_table(readings, width=TEXT_FILE_WIDTH, wide=wide)), output)
+    elif (
+        len(readings) == 1
+        and readings[0].snapshot
+        and not (readings[0].snapshot.positions or readings[0].snapshot.unreadable)
+    ):
+        stderr.print(f"no positions at block {readings[0].snapshot.block_number}")
     else:
-        stderr.print(f"no positions at block {snapshot.block_number}")
-    raise_if_partial(snapshot)
+        stdout.print(readings_table(readings, width=stdout.width, wide=wide))

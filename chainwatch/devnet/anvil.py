@@ -1,6 +1,6 @@
 """Starting and stopping anvil processes.
 
-The devnet is reproducible: a fixed chain id, a fixed genesis time, and one second between
+A local chain is reproducible: a fixed chain id (see localchains), a fixed genesis time, and one second between
 blocks, so two builds make the same chain and block timestamps never follow the wall clock.
 """
 
@@ -19,7 +19,6 @@ from web3 import Web3
 from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import connect, rpc
 
-CHAIN_ID = 31337
 GENESIS_TIMESTAMP = 1767225600  # 2026-01-01T00:00:00Z
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 30.0
@@ -47,14 +46,16 @@ def rpc_url(port: int) -> str:
     return f"http://{HOST}:{port}"
 
 
-def launch(binary: Path, port: int, *, state: Path | None, log: Path | None, detach: bool) -> subprocess.Popen[bytes]:
-    """Start anvil on `port`, from a saved `state` or from the fixed genesis, and wait until it answers.
+def launch(
+    binary: Path, port: int, *, chain_id: int, state: Path | None, log: Path | None, detach: bool
+) -> subprocess.Popen[bytes]:
+    """Start anvil on `port` serving `chain_id`, from a saved `state` or from the fixed genesis, and wait until it answers.
 
     `detach` puts it in its own session so it outlives the command that started it (`up`).
     """
     if port_in_use(port):
         raise DevnetError(f"port {port} is already in use: pick another with --port")
-    args = [str(binary), "--host", HOST, "--port", str(port), "--chain-id", str(CHAIN_ID)]
+    args = [str(binary), "--host", HOST, "--port", str(port), "--chain-id", str(chain_id)]
     args += ["--load-state", str(state)] if state else ["--timestamp", str(GENESIS_TIMESTAMP)]
     out: IO[bytes] | int = open(log, "ab") if log else subprocess.DEVNULL
     try:
@@ -114,9 +115,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running(binary: Path, port: int, *, state: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def running(binary: Path, port: int, *, chain_id: int, state: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     """An anvil that lives for the `with` block."""
-    process = launch(binary, port, state=state, log=None, detach=False)
+    process = launch(binary, port, chain_id=chain_id, state=state, log=None, detach=False)
     try:
         yield process
     finally:

@@ -31,9 +31,10 @@ from chainwatch.devnet.aave_market import (
     deploy_market,
 )
 from chainwatch.devnet.aave_v36_market import deploy_v36_market
-from chainwatch.devnet.anvil import CHAIN_ID, GENESIS_TIMESTAMP
+from chainwatch.devnet.anvil import GENESIS_TIMESTAMP
 from chainwatch.devnet.comet_market import deploy_comet
 from chainwatch.devnet.deployment import Deployment, MorphoMarket
+from chainwatch.devnet.localchains import DEVNET
 from chainwatch.devnet.morpho_market import deploy_morpho_market
 from chainwatch.devnet.node import contract, deploy, rpc, transact
 
@@ -150,12 +151,23 @@ COMET = "compound-v3"
 LATER_MARKETS = (MORPHO, COMET, V36_MARKET.name)  # deployed after loans A–D
 
 
-def _feed_rounds() -> dict[str, list[price_history.Round]]:
+def feed_prices(btc_symbol: str) -> dict[str, Decimal]:
+    """Feed reference prices at the snapshot: BTC/USD, the chain's BTC asset against BTC (the
+    ratio Chainlink publishes for WBTC and cbBTC), ETH/USD, USDC/USD, in deployment order."""
+    return {
+        "BTC/USD": PRICES["BTC/USD"],
+        f"{btc_symbol}/BTC": PRICES["WBTC/BTC"],
+        "ETH/USD": PRICES["ETH/USD"],
+        "USDC/USD": PRICES["USDC/USD"],
+    }
+
+
+def _feed_rounds(prices: dict[str, Decimal]) -> dict[str, list[price_history.Round]]:
     """Every feed's rounds from HISTORY_DAYS before genesis to the end of the accrual period."""
     start = GENESIS_TIMESTAMP - HISTORY_DAYS * price_history.DAY
     end = GENESIS_TIMESTAMP + ACCRUAL_SECONDS
     rounds = {}
-    for pair, price in PRICES.items():
+    for pair, price in prices.items():
         if pair in WALKING_FEEDS:
             rounds[pair] = price_history.random_walk(price, start, end, price_history.HOUR, WALKING_FEEDS[pair])
         else:
@@ -171,7 +183,55 @@ def _push(w3: Web3, feed: str, rounds: list[price_history.Round], sender: str) -
         transact(w3, call, sender)
 
 
-def _open_aave_loan(w3: Web3, pool: str, tokens: dict[str, str], loan: DemoLoan, account: str) -> None:
+@dataclass(frozen=True)
+class Groundwork:
+    """What every local chain starts with: its tokens, its feeds (with their history up to
+    genesis) and the feed rounds still to publish once the loans have accrued."""
+
+    tokens: dict[str, str]  # symbol -> MintableERC20
+    feeds: dict[str, str]  # pair -> feed
+    rounds: dict[str, list[price_history.Round]]
+
+
+def lay_groundwork(
+    w3: Web3, deployer: str, compiled: dict[str, dict[str, Any]], tokens: dict[str, tuple[str, int]], btc_symbol: str
+) -> Groundwork:
+    """Tokens, Chainlink-style feeds with their history to genesis, the BTC asset's
+    asset/BTC × BTC/USD product feed (what Aave and Comet price it by), Multicall3."""
+    deployed = {
+        symbol: deploy_artifact(w3, deployer, "MintableERC20", name, symbol, decimals)
+        for symbol, (name, decimals) in tokens.items()
+    }
+    aggregator = compiled["ChainlinkStyleAggregator"]
+    prices = feed_prices(btc_symbol)
+    feeds = {
+        pair: deploy(w3, deployer, aggregator["abi"], aggregator["bytecode"], FEED_DECIMALS, pair) for pair in prices
+    }
+    rounds = _feed_rounds(prices)
+    for pair, feed in feeds.items():
+        _push(w3, feed, [r for r in rounds[pair] if r.updated_at <= GENESIS_TIMESTAMP], deployer)
+    product, ratio = compiled["ProductPriceFeed"], f"{btc_symbol}/BTC"
+    feeds[f"{ratio}/USD"] = deploy(
+        w3, deployer, product["abi"], product["bytecode"], feeds[ratio], feeds["BTC/USD"], f"{ratio}/USD"
+    )
+    rpc(w3, "anvil_setCode", [MULTICALL3, compiled["Multicall3"]["deployedBytecode"]])
+    return Groundwork(deployed, feeds, rounds)
+
+
+def accrue_and_publish(w3: Web3, groundwork: Groundwork, deployer: str) -> tuple[int, int]:
+    """Let the loans accrue interest, then publish the feed rounds of those days (in order, so
+    the history stays monotonic); the last round of each walking feed is its reference price.
+    Returns the latest block's number and timestamp."""
+    rpc(w3, "evm_setNextBlockTimestamp", [GENESIS_TIMESTAMP + ACCRUAL_SECONDS])
+    controls.mine(w3)
+    for pair, feed in groundwork.feeds.items():
+        if pair in groundwork.rounds:
+            _push(w3, feed, [r for r in groundwork.rounds[pair] if r.updated_at > GENESIS_TIMESTAMP], deployer)
+    latest = w3.eth.get_block(controls.mine(w3, 2))
+    return int(latest["number"]), int(latest["timestamp"])
+
+
+def open_aave_loan(w3: Web3, pool: str, tokens: dict[str, str], loan: DemoLoan, account: str) -> None:
     for symbol, amount in loan.collateral.items():
         controls.mint(w3, tokens[symbol], account, amount)
         actions.approve(w3, tokens[symbol], account, pool)
@@ -180,7 +240,7 @@ def _open_aave_loan(w3: Web3, pool: str, tokens: dict[str, str], loan: DemoLoan,
         actions.borrow(w3, pool, tokens[symbol], amount, account)
 
 
-def _open_morpho_loan(w3: Web3, market: MorphoMarket, loan: DemoLoan, account: str) -> None:
+def open_morpho_loan(w3: Web3, market: MorphoMarket, loan: DemoLoan, account: str) -> None:
     (collateral,) = loan.collateral.values()  # a Morpho market has one collateral and one loan token
     (debt,) = loan.debt.values()
     controls.mint(w3, market.collateral_token, account, collateral)
@@ -198,7 +258,7 @@ def _open_comet_loan(w3: Web3, comet: str, tokens: dict[str, str], loan: DemoLoa
         actions.comet_withdraw(w3, comet, tokens[symbol], amount, account)
 
 
-def _fund_aave_market(
+def fund_aave_market(
     w3: Web3, pool: str, tokens: dict[str, str], book: dict[str, tuple[Decimal, Decimal]], supplier: str
 ) -> None:
     """The supplier supplies every asset of its book, then borrows against it."""
@@ -208,6 +268,13 @@ def _fund_aave_market(
         actions.supply(w3, pool, tokens[symbol], supplied, supplier)
     for symbol, (_, borrowed) in book.items():
         actions.borrow(w3, pool, tokens[symbol], borrowed, supplier)
+
+
+def fund_morpho(w3: Web3, market: MorphoMarket, usdc: str, supplier: str) -> None:
+    """The supplier lends USDC into the Morpho market, so demo loans and tests can borrow."""
+    controls.mint(w3, usdc, supplier, MORPHO_SUPPLY_USDC)
+    actions.approve(w3, usdc, supplier, market.morpho)
+    actions.morpho_supply(w3, market, MORPHO_SUPPLY_USDC, supplier)
 
 
 def _fund_morpho_and_comet(w3: Web3, market: MorphoMarket, comet: str, usdc: str, supplier: str) -> None:
@@ -223,22 +290,8 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
     accounts = w3.eth.accounts
     deployer = accounts[0]
 
-    tokens = {
-        symbol: deploy_artifact(w3, deployer, "MintableERC20", name, symbol, decimals)
-        for symbol, (name, decimals) in TOKENS.items()
-    }
-    aggregator = compiled["ChainlinkStyleAggregator"]
-    feeds = {
-        pair: deploy(w3, deployer, aggregator["abi"], aggregator["bytecode"], FEED_DECIMALS, pair) for pair in PRICES
-    }
-    rounds = _feed_rounds()
-    for pair, feed in feeds.items():
-        _push(w3, feed, [r for r in rounds[pair] if r.updated_at <= GENESIS_TIMESTAMP], deployer)
-    product = compiled["ProductPriceFeed"]
-    feeds["WBTC/BTC/USD"] = deploy(
-        w3, deployer, product["abi"], product["bytecode"], feeds["WBTC/BTC"], feeds["BTC/USD"], "WBTC/BTC/USD"
-    )
-    rpc(w3, "anvil_setCode", [MULTICALL3, compiled["Multicall3"]["deployedBytecode"]])
+    groundwork = lay_groundwork(w3, deployer, compiled, TOKENS, "WBTC")
+    tokens, feeds = groundwork.tokens, groundwork.feeds
 
     libraries = deploy_libraries(w3, deployer)
     price_sources = {"WBTC": feeds["WBTC/BTC/USD"], "USDC": feeds["USDC/USD"], "WETH": feeds["ETH/USD"]}
@@ -246,7 +299,7 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
 
     supplier = accounts[SUPPLIER_ACCOUNT]
     for market_name, book in SUPPLIER_BOOK.items():
-        _fund_aave_market(w3, markets[market_name].pool, tokens, book, supplier)
+        fund_aave_market(w3, markets[market_name].pool, tokens, book, supplier)
 
     demo_wallets = {}
     for label, loan in DEMO_LOANS.items():
@@ -255,7 +308,7 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
         account = accounts[loan.account]
         demo_wallets[label] = account
         if loan.market:
-            _open_aave_loan(w3, markets[loan.market].pool, tokens, loan, account)
+            open_aave_loan(w3, markets[loan.market].pool, tokens, loan, account)
         for symbol, amount in loan.idle.items():
             controls.mint(w3, tokens[symbol], account, amount)
 
@@ -265,28 +318,21 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
     for label, loan in DEMO_LOANS.items():
         if loan.market == MORPHO:
             demo_wallets[label] = accounts[loan.account]
-            _open_morpho_loan(w3, morpho_blue, loan, accounts[loan.account])
+            open_morpho_loan(w3, morpho_blue, loan, accounts[loan.account])
         elif loan.market == COMET:
             demo_wallets[label] = accounts[loan.account]
             _open_comet_loan(w3, comet, tokens, loan, accounts[loan.account])
 
     markets[V36_MARKET.name] = deploy_v36_market(w3, deployer, V36_MARKET, tokens, price_sources)
-    _fund_aave_market(w3, markets[V36_MARKET.name].pool, tokens, AAVE_BOOK, supplier)
+    fund_aave_market(w3, markets[V36_MARKET.name].pool, tokens, AAVE_BOOK, supplier)
     for label, loan in DEMO_LOANS.items():
         if loan.market == V36_MARKET.name:
             demo_wallets[label] = accounts[loan.account]
-            _open_aave_loan(w3, markets[loan.market].pool, tokens, loan, accounts[loan.account])
+            open_aave_loan(w3, markets[loan.market].pool, tokens, loan, accounts[loan.account])
 
-    # Let the loans accrue interest, then publish the feed rounds of those days (in order, so
-    # the history stays monotonic); the last round of each walking feed is its reference price.
-    rpc(w3, "evm_setNextBlockTimestamp", [GENESIS_TIMESTAMP + ACCRUAL_SECONDS])
-    controls.mine(w3)
-    for pair, feed in feeds.items():
-        if pair in rounds:
-            _push(w3, feed, [r for r in rounds[pair] if r.updated_at > GENESIS_TIMESTAMP], deployer)
-    latest = w3.eth.get_block(controls.mine(w3, 2))
+    snapshot_block, snapshot_timestamp = accrue_and_publish(w3, groundwork, deployer)
     return Deployment(
-        chain_id=CHAIN_ID,
+        chain_id=DEVNET.chain_id,
         multicall3=MULTICALL3,
         deployer=deployer,
         supplier=supplier,
@@ -296,6 +342,6 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
         morpho_blue=morpho_blue,
         comet=comet,
         demo_wallets=demo_wallets,
-        snapshot_block=int(latest["number"]),
-        snapshot_timestamp=int(latest["timestamp"]),
+        snapshot_block=snapshot_block,
+        snapshot_timestamp=snapshot_timestamp,
     )

@@ -55,14 +55,20 @@ class Deployment:
     multicall3: str
     deployer: str
     supplier: str
-    tokens: dict[str, str]  # symbol (WBTC, USDC, WETH) -> MintableERC20
+    tokens: dict[str, str]  # symbol (WBTC or cbBTC, USDC, WETH) -> MintableERC20
     feeds: dict[str, str]  # pair (BTC/USD, WBTC/BTC, ETH/USD, USDC/USD, WBTC/BTC/USD) -> feed
     markets: dict[str, AaveMarket]  # Aave v3 market name (v3.0 and v3.6) -> addresses
     morpho_blue: MorphoMarket
-    comet: str  # the Comet STAND-IN (USDC base; WBTC and WETH collateral)
+    comet: str | None  # the Comet STAND-IN (USDC base; WBTC and WETH collateral); None on devnet-l2
     demo_wallets: Mapping[str, str]  # label (A..G) -> account
     snapshot_block: int
     snapshot_timestamp: int
+    btc_symbol: str = "WBTC"  # the chain's BTC asset: WBTC on the devnet, cbBTC on devnet-l2
+
+    @property
+    def btc(self) -> str:
+        """The chain's BTC asset (the address book's `wbtc` key)."""
+        return self.tokens[self.btc_symbol]
 
     @property
     def wbtc(self) -> str:
@@ -86,7 +92,8 @@ class Deployment:
 
     @property
     def wbtc_btc_feed(self) -> str:
-        return self.feeds["WBTC/BTC"]
+        """The BTC asset's ratio to BTC (WBTC/BTC, cbBTC/BTC)."""
+        return self.feeds[f"{self.btc_symbol}/BTC"]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"

@@ -1,5 +1,5 @@
-"""Deploying Morpho Blue (real bytecode, compiled from @morpho-org/morpho-blue) and its WBTC/USDC
-market onto the devnet.
+"""Deploying Morpho Blue (real bytecode, compiled from @morpho-org/morpho-blue) and its BTC/USDC
+market onto a local chain (WBTC collateral on the devnet, cbBTC on devnet-l2).
 
 Morpho itself is the real contract; the market's oracle is our ChainlinkMorphoOracle over the
 devnet's WBTC/BTC, BTC/USD and USDC/USD feeds (so moving BTC/USD moves Morpho as it moves Aave),
@@ -43,8 +43,10 @@ def deploy_morpho_market(
     compiled: dict[str, dict[str, Any]],
     tokens: dict[str, str],
     feeds: dict[str, str],
+    collateral: str = "WBTC",
 ) -> MorphoMarket:
-    """Morpho owned by `deployer`, the oracle and IRM, the enabled IRM and LLTV, the market."""
+    """Morpho owned by `deployer`, the oracle and IRM, the enabled IRM and LLTV, the market
+    lending USDC against `collateral` (the chain's BTC asset, priced by its asset/BTC feed)."""
 
     def build(name: str, *args: Any) -> str:
         return deploy(w3, deployer, compiled[name]["abi"], compiled[name]["bytecode"], *args)
@@ -52,12 +54,12 @@ def deploy_morpho_market(
     morpho = build("Morpho", deployer)
     irm = build("SettableRateIrm", rate_per_second(BORROW_APR))
     oracle = build(
-        "ChainlinkMorphoOracle", feeds["WBTC/BTC"], feeds["BTC/USD"], feeds["USDC/USD"],
-        token_decimals(w3, tokens["WBTC"]), token_decimals(w3, tokens["USDC"]),
+        "ChainlinkMorphoOracle", feeds[f"{collateral}/BTC"], feeds["BTC/USD"], feeds["USDC/USD"],
+        token_decimals(w3, tokens[collateral]), token_decimals(w3, tokens["USDC"]),
     )  # fmt: skip
     lltv = int(LLTV * WAD)
     market = MorphoMarket(
-        morpho=morpho, market_id="", loan_token=tokens["USDC"], collateral_token=tokens["WBTC"],
+        morpho=morpho, market_id="", loan_token=tokens["USDC"], collateral_token=tokens[collateral],
         oracle=oracle, irm=irm, lltv=lltv,
     )  # fmt: skip
     handle = contract(w3, "Morpho", morpho)

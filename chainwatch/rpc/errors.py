@@ -74,12 +74,22 @@ def refusal(method: str | None, code: object, message: str, status: int | None =
     return None
 
 
-class RpcError(ChainwatchError):
-    """A node could not answer, or answered something unusable; the message is one line."""
+class RpcError(UnreadableError):
+    """A node could not answer, or answered something unusable; the message is one line.
+    What was asked for could not be read: exit code 4."""
 
 
-class ChainMismatchError(RpcError, UnreadableError):
-    """The endpoint serves a different chain than the address book says."""
+class ChainMismatchError(RpcError):
+    """The endpoint serves a different chain than the address book says (could not read: 4)."""
+
+
+class FutureBlockError(ChainwatchError):
+    """A block asked for (`--block`) that the chain has not reached: a bad input (exit code 1)."""
+
+
+class RpcSettingsError(ChainwatchError):
+    """No endpoint given, or an RPC setting of the environment that is no number: a bad
+    configuration (exit code 1), not a failed read."""
 
 
 class EndpointError(RpcError):

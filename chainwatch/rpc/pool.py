@@ -20,7 +20,14 @@ from typing import Any
 from chainwatch.rpc.block import Block
 from chainwatch.rpc.concurrent import each
 from chainwatch.rpc.endpoint import Endpoint, Request
-from chainwatch.rpc.errors import ChainMismatchError, EndpointError, NoEndpointError, RpcError
+from chainwatch.rpc.errors import (
+    ChainMismatchError,
+    EndpointError,
+    FutureBlockError,
+    NoEndpointError,
+    RpcError,
+    RpcSettingsError,
+)
 from chainwatch.rpc.redact import scrub
 from chainwatch.rpc.retry import RetryPolicy
 
@@ -56,9 +63,9 @@ def _env_number(name: str, kind: type, default: Any) -> Any:
     try:
         value = kind(text)
     except ValueError:
-        raise RpcError(f"{name} must be a number, not {text!r}") from None
+        raise RpcSettingsError(f"{name} must be a number, not {text!r}") from None
     if value <= 0:
-        raise RpcError(f"{name} must be positive, not {text!r}")
+        raise RpcSettingsError(f"{name} must be positive, not {text!r}")
     return value
 
 
@@ -72,7 +79,7 @@ class EndpointPool:
         settings: RpcSettings | None = None,
     ) -> None:
         if not urls:
-            raise RpcError("no RPC endpoint configured")
+            raise RpcSettingsError("no RPC endpoint configured")
         self.settings = settings or RpcSettings.from_env()
         self.endpoints = _labelled([Endpoint(url, self.settings.timeout) for url in dict.fromkeys(urls)])
         self.expected_chain_id = expected_chain_id
@@ -191,7 +198,7 @@ class EndpointPool:
         target = self.head if number is None else number
         (block,) = self.batch([("eth_getBlockByNumber", [hex(target), False])], parse=_block_headers)
         if block is None:
-            raise RpcError(f"block {target} does not exist yet (head {self.head})")
+            raise FutureBlockError(f"block {target} does not exist yet (head {self.head})")
         if block.number != target:
             raise RpcError(f"asked for block {target}, the node answered block {block.number}")
         return block

@@ -23,13 +23,20 @@ def is_local(chain: Chain) -> bool:
     return all(urlsplit(url).hostname in _LOOPBACK_HOSTS for url in chain.rpc)
 
 
-def rpc_urls(chain: Chain, given: Sequence[str] = ()) -> list[str]:
+def rpc_urls(chain: Chain, given: Sequence[str] = (), *, alongside_book: bool = False) -> list[str]:
     """Endpoints in priority order: given URLs, then the environment (remote chains only), then
-    the address book."""
+    the address book.
+
+    `alongside_book` (a run over several chains): the environment's endpoints go before the
+    book's instead of replacing them. One variable names one endpoint, usually of one chain
+    (ETH_RPC_URL: Ethereum); the pool sets it aside on every other chain, which then reads
+    through its own endpoints rather than fail.
+    """
     if given:
         return list(given)
     if not is_local(chain):
         for var in RPC_ENV_VARS:
             if os.environ.get(var):
-                return [url.strip() for url in os.environ[var].split(",") if url.strip()]
+                urls = [url.strip() for url in os.environ[var].split(",") if url.strip()]
+                return list(dict.fromkeys(urls + list(chain.rpc))) if alongside_book else urls
     return list(chain.rpc)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.devnet import anvil, service
+from chainwatch.devnet.localchains import DEVNET_L2
 
 
 @pytest.fixture
@@ -25,13 +26,15 @@ def test_demo_starts_the_chain_and_writes_the_csv(devnet_run_dir, cli, tmp_path,
     code, out, err = cli("demo", "--port", port)
     assert code == 0, err
     assert "WBTC" in out and "aave-v3" in out and "spark" in out
+    assert "cbBTC" in out and "devnet-l2 · block" in out  # the second local chain's loans too
     assert "positions.csv" in err
     rows = list(csv.DictReader((tmp_path / "positions.csv").open()))
     assert {r["protocol"] for r in rows} >= {"aave-v3", "spark"}
-    assert all(r["chain"] == "devnet" for r in rows)
+    assert {(r["chain"], r["chain_id"]) for r in rows} == {("devnet", "31337"), ("devnet-l2", "31338")}
 
     code, _, err = cli("devnet", "status")
-    assert code == 0 and f"127.0.0.1:{port}" in err
+    assert code == 0 and f"devnet running at http://127.0.0.1:{port} " in err
+    assert f"devnet-l2 running at http://127.0.0.1:{int(port) + 1} " in err
     code, _, err = cli("devnet", "up", "--port", port)  # idempotent
     assert code == 0 and "devnet running" in err
     code, _, err = cli("devnet", "up", "--port", str(int(port) + 1))
@@ -67,6 +70,8 @@ def test_demo_names_every_wallet_and_what_to_try(devnet_run_dir, cli, tmp_path, 
     for label, account in wallets.items():
         assert f"  {label}  {account}  " in out  # label and full address, ready to copy
     assert f"{wallets['D']}  holds WBTC, no loan" in out
+    (line_a,) = [line for line in out.splitlines() if wallets["A"] in line and line.startswith("  A  ")]
+    assert "devnet aave-v3: WBTC backing USDC" in line_a and "devnet-l2 aave-v3: cbBTC backing USDC" in line_a
     assert out.count("\n  chainwatch ") == 3
 
 
@@ -85,6 +90,9 @@ def test_devnet_price_and_time_move_every_oracle_and_the_debt(devnet_run_dir, cl
     assert code == 0 and "BTC/USD = 40,000" in err, err
     aave = contract(w3, "AaveOracle", deployment.markets["aave-v3"].oracle)
     assert aave.functions.getAssetPrice(deployment.wbtc).call() == 40000 * wbtc_btc  # (40000e8 × ratio e8) / 1e8
+    l2 = service.status(DEVNET_L2)  # the same price reaches the second chain's oracles
+    l2_aave = contract(l2.web3(), "AaveOracle", l2.deployment.markets["aave-v3"].oracle)
+    assert l2_aave.functions.getAssetPrice(l2.deployment.btc).call() == 40000 * wbtc_btc  # cbBTC/BTC is 1 too
     morpho = contract(w3, "ChainlinkMorphoOracle", deployment.morpho_blue.oracle).functions.price().call()
     usdc_usd = contract(w3, "ChainlinkStyleAggregator", deployment.feeds["USDC/USD"]).functions.latestAnswer().call()
     # Morpho's price: raw USDC (6 decimals) per raw WBTC (8 decimals), scaled by 1e36, so
@@ -94,8 +102,10 @@ def test_devnet_price_and_time_move_every_oracle_and_the_debt(devnet_run_dir, cl
     account = deployment.demo_wallets["A"]
     before = _debt(cli, account, port)
     started = w3.eth.get_block("latest")["timestamp"]
+    l2_started = l2.web3().eth.get_block("latest")["timestamp"]
     code, _, err = cli("devnet", "time", "+7d")
     assert code == 0 and "(+7d)" in err, err
+    assert l2.web3().eth.get_block("latest")["timestamp"] - l2_started >= 7 * 86400
     now = w3.eth.get_block("latest")["timestamp"]
     assert now - started >= 7 * 86400
     document = _track(cli, account, port)

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.devnet import actions, anvil, controls, snapshot
-from chainwatch.devnet.addressbook import ADDRESS_BOOK
+from chainwatch.devnet.addressbook import book_file
 from chainwatch.devnet.deploy import ACCRUAL_SECONDS, HISTORY_DAYS
+from chainwatch.devnet.localchains import DEVNET, DEVNET_L2
 from chainwatch.devnet.node import contract
 from chainwatch.devnet.service import start
 
@@ -84,7 +85,7 @@ def test_btc_usd_round_history_is_readable(devnet):
 
 
 def test_address_book_matches_deployment(devnet):
-    book = tomllib.loads(ADDRESS_BOOK.read_text())["chains"]["devnet"]
+    book = tomllib.loads(book_file(DEVNET).read_text())["chains"]["devnet"]
     dep = devnet.deployment
     assert book["wbtc"] == dep.wbtc and book["btc_usd_feed"] == dep.btc_usd_feed
     providers = {m["name"]: m["pool_addresses_provider"] for m in book["markets"] if m["protocol"] == "aave-v3"}
@@ -93,6 +94,29 @@ def test_address_book_matches_deployment(devnet):
     assert (morpho["morpho"], morpho["market_ids"]) == (dep.morpho_blue.morpho, [dep.morpho_blue.market_id])
     (comet,) = [m for m in book["markets"] if m["protocol"] == "compound-v3"]
     assert comet["comet"] == dep.comet
+
+
+def test_devnet_l2_is_its_own_chain_with_cbbtc_on_real_aave_and_morpho(devnet, devnet_l2):
+    w3, dep = devnet_l2.w3, devnet_l2.deployment
+    assert w3.eth.chain_id == dep.chain_id == 31338 and devnet.w3.eth.chain_id == 31337
+    assert contract(w3, "Multicall3", dep.multicall3).functions.getChainId().call() == 31338
+    cbbtc = contract(w3, "MintableERC20", dep.btc)
+    assert (cbbtc.functions.symbol().call(), cbbtc.functions.decimals().call()) == ("cbBTC", 8)
+    # No contract shares an address with one on the devnet (Multicall3 aside, canonical on both).
+    assert not set(dep.tokens.values()) & set(devnet.deployment.tokens.values())
+    assert dep.markets["aave-v3"].pool != devnet.deployment.markets["aave-v3"].pool
+    # Wallet A borrows here too: 0.5 cbBTC at $60,000 against 15,000 USDC, through the real Pool.
+    pool = contract(w3, "Pool", dep.markets["aave-v3"].pool)
+    collateral, debt, _, lt, ltv, _ = pool.functions.getUserAccountData(dep.demo_wallets["A"]).call()
+    assert dep.demo_wallets["A"] == devnet.deployment.demo_wallets["A"]
+    assert 30_000 * USD <= collateral < 30_010 * USD and 15_000 * USD < debt < 15_010 * USD
+    assert (lt, ltv) == (7800, 7300)
+    # Wallet E on the real Morpho Blue: 1 cbBTC of collateral.
+    morpho = contract(w3, "Morpho", dep.morpho_blue.morpho)
+    position = morpho.functions.position(dep.morpho_blue.market_id, dep.demo_wallets["E"]).call()
+    assert position[2] == 10**8
+    book = tomllib.loads(book_file(DEVNET_L2).read_text())["chains"]["devnet-l2"]
+    assert (book["chain_id"], book["wbtc"], book["rpc"]) == (31338, dep.btc, ["http://127.0.0.1:8546"])
 
 
 def test_clock_is_pinned_to_the_snapshot_not_the_wall_clock(chain):
@@ -167,6 +191,8 @@ def test_a_second_start_loads_the_snapshot_without_rebuilding(devnet, monkeypatc
         assert second.block == devnet.deployment.snapshot_block
         assert second.deployment == devnet.deployment
         assert anvil.port_in_use(int(second.rpc_url.rsplit(":", 1)[1]))
+    with start(chain=DEVNET_L2) as l2:  # the second chain comes from the same cached snapshot
+        assert l2.block == l2.deployment.snapshot_block and l2.deployment.chain_id == 31338
 
 
 def test_an_impersonated_sender_is_funded_again_after_a_revert(devnet):

@@ -26,9 +26,9 @@ def test_reports_each_endpoint_and_which_are_usable(devnet, cli):
     assert FAKE_KEY not in out
 
 
-def test_no_usable_endpoint_exits_1(devnet, cli):
+def test_no_usable_endpoint_exits_4(devnet, cli):
     with FaultProxy(devnet.rpc_url).always("500") as broken:
         code, out, err = _check(cli, broken.url, fmt="table")
-    assert code == 1
+    assert code == 4  # could not read
     assert "HTTP 500" in out and FAKE_KEY not in out + err
     assert err.strip() == "error: no endpoint serves devnet (chain id 31337)"

@@ -3,7 +3,7 @@
 import pytest
 
 from chainwatch.addresses import AddressError, parse_address
-from chainwatch.chains import AddressBookError, get_chain, load_address_book
+from chainwatch.chains import AddressBookError, get_chain, get_chains, load_address_book
 
 LOCALTEST = """
 [chains.localtest]
@@ -112,6 +112,7 @@ def test_the_environment_names_the_file(tmp_path, monkeypatch):
         ('[chains."my chain"]\nchain_id = true\n', 2, 'chains."my chain".chain_id: expected int'),
         (LOCALTEST + "deployment_block = -1\n", 12, "markets[0].deployment_block: expected a block number"),
         (LOCALTEST + 'deployment_block = "16291127"\n', 12, "markets[0].deployment_block: expected a block number"),
+        (LOCALTEST.replace("[[", "default = 1\n[["), 8, "chains.localtest.default: expected bool"),
     ],
 )
 def test_malformed_books_name_the_file_line_and_key(tmp_path, text, line, message):
@@ -134,6 +135,21 @@ def test_an_error_names_the_file_that_set_the_key(tmp_path):
 def test_the_ens_registry_is_chain_data():
     assert get_chain("ethereum").ens_registry == "0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e"
     assert get_chain("devnet").ens_registry is None
+
+
+def test_without_names_the_default_chains_are_read_never_a_local_one(tmp_path):
+    defaults = get_chains([])
+    assert "ethereum" in [c.name for c in defaults]
+    assert all(c.default for c in defaults)
+    assert not {"devnet", "devnet-l2"} & {c.name for c in defaults}  # a local chain is read when named
+    mine = write(tmp_path, LOCALTEST.replace("[[", "default = true\n[["))
+    assert "localtest" in [c.name for c in get_chains([], mine)]
+
+
+def test_named_chains_come_in_order_once_and_an_unknown_one_is_named():
+    assert [c.name for c in get_chains(["devnet-l2", "devnet", "devnet-l2"])] == ["devnet-l2", "devnet"]
+    with pytest.raises(AddressBookError, match="unknown chain 'moon'"):
+        get_chains(["devnet", "moon"])
 
 
 def test_unknown_chain_lists_the_known_ones():

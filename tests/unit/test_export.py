@@ -5,8 +5,8 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from chainwatch.export import snapshot_csv, snapshot_json
-from chainwatch.model import Asset, Holding, Position, Snapshot
+from chainwatch.export import readings_csv, readings_json, snapshot_csv, snapshot_json
+from chainwatch.model import Asset, ChainReading, Holding, Position, Snapshot
 
 WHEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 WBTC = Asset("localtest", "0x" + "11" * 20, "WBTC", 8)
@@ -90,3 +90,35 @@ def test_csv_neutralises_formulas_from_on_chain_symbols():
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["debt_assets"] == '\'=HYPERLINK("http://x")'
     assert rows[2]["symbol"] == '\'=HYPERLINK("http://x")'
+
+
+def test_one_chain_keeps_the_top_level_context_and_adds_chains():
+    data = readings_json([ChainReading("localtest", 31337, snapshot())])
+    assert list(data)[:4] == ["chain", "chain_id", "block", "timestamp"]
+    assert (data["chain"], data["chain_id"], data["block"]) == ("localtest", 31337, 123)
+    assert data["chains"] == [
+        {
+            "chain": "localtest",
+            "chain_id": 31337,
+            "block": 123,
+            "timestamp": "2026-11-23T08:00:00Z",
+            "warnings": [],
+            "error": None,
+        }
+    ]
+    (p,) = data["positions"]
+    assert (p["chain"], p["chain_id"], p["block"], p["timestamp"]) == ("localtest", 31337, 123, "2026-11-23T08:00:00Z")
+    assert data["warnings"] == []
+
+
+def test_several_chains_list_each_with_its_block_or_its_error():
+    readings = [ChainReading("localtest", 31337, snapshot()), ChainReading("other", 8453, error="no endpoint")]
+    data = readings_json(readings)
+    assert list(data) == ["positions", "chains"]
+    assert [(c["chain"], c["block"], c["timestamp"], c["error"]) for c in data["chains"]] == [
+        ("localtest", 123, "2026-11-23T08:00:00Z", None),
+        ("other", None, None, "no endpoint"),
+    ]
+    assert [p["chain"] for p in data["positions"]] == ["localtest"]
+    rows = list(csv.DictReader(io.StringIO(readings_csv(readings))))
+    assert [(r["chain"], r["chain_id"], r["block"]) for r in rows] == [("localtest", "31337", "123")]

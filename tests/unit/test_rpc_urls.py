@@ -31,3 +31,14 @@ def test_environment_never_redirects_a_local_chain(monkeypatch):
         "http://127.0.0.1:8545",
         "http://localhost:8546",
     ]
+
+
+def test_with_several_chains_the_environment_goes_before_the_book(monkeypatch):
+    """ETH_RPC_URL names an Ethereum node: in a run over several chains the pool sets it aside on
+    the others, which then read through their own endpoints instead of failing."""
+    monkeypatch.delenv("CHAINWATCH_RPC_URL", raising=False)
+    monkeypatch.setenv("ETH_RPC_URL", "https://env.example")
+    assert rpc_urls(chain("https://book.example"), alongside_book=True) == [
+        "https://env.example",
+        "https://book.example",
+    ]
