@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chainwatch.chain import Chain
-from chainwatch.errors import ChainwatchError
+from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.history.store import HistoryStore
 from chainwatch.rpc import Block, EndpointPool, RpcError
 from chainwatch.rpc.urls import rpc_urls
@@ -32,8 +32,8 @@ class BackfillError(ChainwatchError):
     """A backfill that cannot be done as asked."""
 
 
-class ArchiveStateError(BackfillError):
-    """The node does not keep the state of the blocks asked for."""
+class ArchiveStateError(BackfillError, UnreadableError):
+    """The node does not keep the state of the blocks asked for: they could not be read (exit 4)."""
 
 
 def sample_times(start: datetime, end: datetime, every: timedelta) -> list[datetime]:
