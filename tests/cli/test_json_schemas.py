@@ -108,9 +108,11 @@ def test_history_with_and_without_readings(chain, cli, run_json, tmp_path):
                 "block": 1,
                 "timestamp": "2026-01-01T00:00:00Z",
                 "positions": [{}],
+                "chains": [],
                 "warnings": [],
             },
         ),
+        ("track", {"positions": [], "chains": [{"chain": "x", "chain_id": 1, "block": 1, "error": 4}]}),
         ("risk", {"chain": None, "chain_id": None, "block": None, "timestamp": "now"}),
         (
             "compare",

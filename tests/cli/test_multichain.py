@@ -18,6 +18,8 @@ import pytest
 from chainwatch.devnet import controls
 from chainwatch.devnet.node import contract
 
+from .test_json_schemas import assert_valid
+
 pytestmark = pytest.mark.chain
 
 D = Decimal
@@ -61,6 +63,7 @@ def test_one_track_reads_the_loans_of_both_chains_each_at_its_own_block(chain, c
         ("devnet-l2", 31338, heads["devnet-l2"], None),
     ]
     assert "chain" not in document and "block" not in document  # two chains: no one block at the top
+    assert_valid("track", document)
     positions = {p["chain"]: p for p in document["positions"]}
     assert sorted(positions) == ["devnet", "devnet-l2"]
     for name, devnet, btc in (("devnet", chain, "WBTC"), ("devnet-l2", chain_l2, "cbBTC")):
@@ -98,6 +101,7 @@ def test_a_cbbtc_loan_liquidates_at_the_price_chainwatch_gives(chain_l2, cli):
     assert code == 0, err
     document = json.loads(out)
     assert (document["chain"], document["chain_id"]) == ("devnet-l2", 31338)  # one chain: the old keys stay
+    assert_valid("track", document)
     (position,) = document["positions"]
     assert [h["symbol"] for h in position["collateral"]] == ["cbBTC"]
     price = D(position["liquidation_price_btc"])
@@ -120,6 +124,7 @@ def test_a_chain_that_cannot_be_read_hides_nothing_and_exits_4(chain, cli, tmp_p
     (devnet, l2) = document["chains"]
     assert devnet["error"] is None and devnet["block"] == chain.w3.eth.block_number
     assert l2["chain"] == "devnet-l2" and l2["block"] is None and "127.0.0.1" in l2["error"]
+    assert_valid("track", document)
     code, alone, err = cli("track", wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--format", "json")
     assert code == 0, err
     assert document["positions"] == json.loads(alone)["positions"]  # the same block, the same figures
