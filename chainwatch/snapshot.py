@@ -150,10 +150,15 @@ def read_chains(
 
     if not several:
         return [read(chain) for chain in chosen]
-    with ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="chain") as workers:
+    workers = ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="chain")
+    try:
         # Each thread runs in a copy of this context, so the progress callback reaches it.
         futures = [workers.submit(copy_context().run, read, chain) for chain in chosen]
         return [future.result() for future in futures]
+    finally:
+        # Not joined: on Ctrl-C a chain may still wait on a silent endpoint, and the command
+        # line exits at once (cli.main) rather than wait out its timeout.
+        workers.shutdown(wait=False, cancel_futures=True)
 
 
 def _market_labels(chain: Chain) -> set[str]:
