@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up (if needed), start the local chain with real Aave v3 bytecode and show the demo loans.
+# Set up (if needed), start the two local chains with real Aave v3 and Morpho bytecode and show the demo loans.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
