@@ -2,7 +2,8 @@
 
 Referees: each chain's own eth_blockNumber, read directly; the Aave Pool's getUserAccountData on
 each chain (its debt, and its health factor on both sides of the liquidation price chainwatch
-computes); a direct single-chain read for the chain that stays readable when the other is down.
+computes); Morpho's own `liquidate` on both sides of a cbBTC loan's liquidation price; a direct
+single-chain read for the chain that stays readable when the other is down.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import socket
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pytest
+from adapters.test_morpho_blue import liquidate_half
+from web3.exceptions import ContractLogicError
 
 from chainwatch.devnet import controls
+from chainwatch.devnet.errors import DevnetError
 from chainwatch.devnet.node import contract
 
 from .test_json_schemas import assert_valid
@@ -111,6 +115,35 @@ def test_a_cbbtc_loan_liquidates_at_the_price_chainwatch_gives(chain_l2, cli):
     assert account_data(chain_l2, wallet)[5] > WAD  # still safe just above
     controls.set_btc_price(chain_l2.w3, dep, (price - cent).quantize(cent, ROUND_FLOOR))
     assert account_data(chain_l2, wallet)[5] < WAD  # liquidatable just below
+
+
+@pytest.mark.parametrize("side", ["above", "below"])
+def test_a_cbbtc_morpho_loan_is_liquidated_by_morpho_just_below_the_price_chainwatch_gives(chain_l2, cli, side):
+    """Morpho's own `liquidate` on devnet-l2: it reverts a hair above the price, succeeds below."""
+    wallet = chain_l2.deployment.demo_wallets["E"]
+    code, out, err = cli(
+        "track",
+        wallet,
+        "--chain",
+        "devnet-l2",
+        "--rpc",
+        chain_l2.rpc_url,
+        "--protocol",
+        "morpho-blue",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    (position,) = json.loads(out)["positions"]
+    assert [h["symbol"] for h in position["collateral"]] == ["cbBTC"]
+    factor = D("1.0001") if side == "above" else D("0.9999")  # a few seconds of interest move it ~1e-8
+    price = (D(position["liquidation_price_btc"]) * factor).quantize(D("0.00000001"))
+    controls.set_btc_price(chain_l2.w3, chain_l2.deployment, price)
+    if side == "above":
+        with pytest.raises((ContractLogicError, DevnetError)):
+            liquidate_half(chain_l2, wallet)
+    else:
+        liquidate_half(chain_l2, wallet)
 
 
 def test_a_chain_that_cannot_be_read_hides_nothing_and_exits_4(chain, cli, tmp_path):
