@@ -167,3 +167,21 @@ def test_backfill_and_history_follow_the_wallet_a_name_has_now(ens, cli, tmp_pat
     assert f"🦊.eth is {ens.wallets['A']}" in err
     assert by_name == cli("history", ens.wallets["A"], *db, "--format", "json").out
     assert len(json.loads(by_name)["readings"]) == 1
+
+
+def test_a_name_is_looked_up_once_and_read_on_every_chain(ens, devnet_l2, cli, tmp_path):
+    """devnet-l2 has no registry: the name resolves on the devnet's, and the wallet it names is
+    read on both chains (its loans there are the ones its address gives)."""
+    book = tmp_path / "two.toml"
+    book.write_text(ens.address_book.read_text() + f'\n[chains.devnet-l2]\nrpc = ["{devnet_l2.rpc_url}"]\n')
+    chains = ("--chain", "devnet", "--chain", "devnet-l2", "--address-book", book, "--format", "json")
+    code, by_name, err = cli("track", "wallet-a.eth", *chains)
+    assert code == 0, err
+    code, by_address, err = cli("track", ens.wallets["A"], *chains)
+    assert code == 0, err
+    positions = json.loads(by_name)["positions"]
+    assert {(p["chain"], p["account"]) for p in positions} == {
+        ("devnet", ens.wallets["A"]),
+        ("devnet-l2", ens.wallets["A"]),
+    }
+    assert positions == json.loads(by_address)["positions"]
