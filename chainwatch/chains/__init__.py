@@ -187,7 +187,10 @@ def get_chains(names: Sequence[str], address_book: Path | str | None = None) -> 
     (the built-in mainnets). An unknown name is a one-line error naming it and the known ones."""
     chains = load_address_book(address_book)
     if not names:
-        return [chain for chain in chains.values() if chain.default]
+        defaults = [chain for chain in chains.values() if chain.default]
+        if not defaults:
+            raise AddressBookError("no chain is marked `default = true` in the address book: give --chain NAME")
+        return defaults
     unknown = [name for name in names if name not in chains]
     if unknown:
         raise AddressBookError(f"unknown chain {unknown[0]!r} (known: {', '.join(sorted(chains))})")

@@ -144,6 +144,9 @@ def test_without_names_the_default_chains_are_read_never_a_local_one(tmp_path):
     assert not {"devnet", "devnet-l2"} & {c.name for c in defaults}  # a local chain is read when named
     mine = write(tmp_path, LOCALTEST.replace("[[", "default = true\n[["))
     assert "localtest" in [c.name for c in get_chains([], mine)]
+    none = write(tmp_path, "[chains.ethereum]\ndefault = false\n")
+    with pytest.raises(AddressBookError, match="no chain is marked `default = true`"):
+        get_chains([], none)
 
 
 def test_named_chains_come_in_order_once_and_an_unknown_one_is_named():
