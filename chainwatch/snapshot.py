@@ -9,7 +9,8 @@ costs its own time only); a chain that cannot be read is carried with its error,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from functools import partial
@@ -20,6 +21,7 @@ from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import ChainReading, Snapshot
 from chainwatch.rpc import BlockReader, EndpointPool
+from chainwatch.rpc.reader import read_progress
 from chainwatch.rpc.urls import rpc_urls
 from chainwatch.sanity import snapshot_warnings
 
@@ -134,7 +136,11 @@ def read_chains(
     if several:
         accounts = _resolve_names_once(chosen, accounts, rpc or {})
 
+    progress = _summed_progress(read_progress.get()) if several else None
+
     def read(chain: Chain) -> ChainReading:
+        if progress:
+            read_progress.set(progress(chain.name))
         try:
             snapshot = read_snapshot(
                 chain,
@@ -152,13 +158,34 @@ def read_chains(
         return [read(chain) for chain in chosen]
     workers = ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="chain")
     try:
-        # Each thread runs in a copy of this context, so the progress callback reaches it.
+        # Each thread runs in a copy of this context, where it sets its own progress callback.
         futures = [workers.submit(copy_context().run, read, chain) for chain in chosen]
         return [future.result() for future in futures]
     finally:
         # Not joined: on Ctrl-C a chain may still wait on a silent endpoint, and the command
         # line exits at once (cli.main) rather than wait out its timeout.
         workers.shutdown(wait=False, cancel_futures=True)
+
+
+def _summed_progress(
+    report: Callable[[int, int], None] | None,
+) -> Callable[[str], Callable[[int, int], None]] | None:
+    """One progress callback per chain that reports the calls of every chain together, so a
+    progress bar counts the whole run instead of jumping between the chains' own counts."""
+    if report is None:
+        return None
+    latest: dict[str, tuple[int, int]] = {}
+    lock = threading.Lock()
+
+    def for_chain(name: str) -> Callable[[int, int], None]:
+        def update(done: int, total: int) -> None:
+            with lock:
+                latest[name] = (done, total)
+                report(sum(d for d, _ in latest.values()), sum(t for _, t in latest.values()))
+
+        return update
+
+    return for_chain
 
 
 def _market_labels(chain: Chain) -> set[str]:
