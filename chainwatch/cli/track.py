@@ -126,9 +126,8 @@ def track(
     if failed:
         if output_format is not OutputFormat.table or output:
             for reading in failed:
-                stderr.print(
-                    f"[red]error:[/] {escape(f'{reading.chain} could not be read: {reading.error}')}", highlight=False
-                )
+                message = escape(f"{reading.chain} could not be read: {reading.error}")
+                stderr.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
     for reading in readings:
         if reading.snapshot:
             raise_if_partial(reading.snapshot)  # a position a failed read kept out: one line, exit 4
