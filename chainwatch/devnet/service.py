@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -189,6 +190,25 @@ def _alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
     return bool(_command_line(pid))
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive localhost ports that can all be bound right now: a
+    `--port` for `up` (the devnet on the first, devnet-l2 on the next)."""
+    for _ in range(100):
+        first = anvil.free_port()
+        if all(_bindable(first + offset) for offset in range(1, count)):
+            return first
+    raise DevnetError(f"no {count} consecutive free ports found on {anvil.HOST}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((anvil.HOST, port))
+        except OSError:
+            return False
+        return True
 
 
 @contextlib.contextmanager

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.devnet import anvil, service
-from chainwatch.devnet.localchains import DEVNET_L2
+from chainwatch.devnet import service
+from chainwatch.devnet.localchains import DEVNET_L2, LOCAL_CHAINS
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def devnet_run_dir(tmp_path, monkeypatch):
 
 def test_demo_starts_the_chain_and_writes_the_csv(devnet_run_dir, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    port = str(anvil.free_port())
+    port = str(service.free_ports(len(LOCAL_CHAINS)))
     code, out, err = cli("demo", "--port", port)
     assert code == 0, err
     assert "WBTC" in out and "aave-v3" in out and "spark" in out
@@ -46,7 +46,7 @@ def test_demo_starts_the_chain_and_writes_the_csv(devnet_run_dir, cli, tmp_path,
 
 
 def test_up_restarts_a_devnet_left_from_an_older_build(devnet_run_dir, cli, tmp_path):
-    port = str(anvil.free_port())
+    port = str(service.free_ports(len(LOCAL_CHAINS)))
     code, _, err = cli("devnet", "up", "--port", port)
     assert code == 0, err
     record_file = tmp_path / "run" / "anvil.json"
@@ -64,7 +64,7 @@ def test_up_restarts_a_devnet_left_from_an_older_build(devnet_run_dir, cli, tmp_
 
 def test_demo_names_every_wallet_and_what_to_try(devnet_run_dir, cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, out, err = cli("demo", "--port", str(anvil.free_port()))
+    code, out, err = cli("demo", "--port", str(service.free_ports(len(LOCAL_CHAINS))))
     assert code == 0, err
     wallets = service.status().deployment.demo_wallets
     for label, account in wallets.items():
@@ -79,7 +79,7 @@ def test_devnet_price_and_time_move_every_oracle_and_the_debt(devnet_run_dir, cl
     """Referees: each protocol's own oracle read directly, and the chain's own clock."""
     from chainwatch.devnet.node import contract
 
-    port = anvil.free_port()
+    port = service.free_ports(len(LOCAL_CHAINS))
     code, _, err = cli("devnet", "up", "--port", str(port))
     assert code == 0, err
     info = service.status()
@@ -123,7 +123,7 @@ def test_devnet_price_and_time_move_every_oracle_and_the_debt(devnet_run_dir, cl
     ],
 )
 def test_devnet_controls_refuse_bad_input_in_one_line(devnet_run_dir, cli, args, message):
-    code, _, err = cli("devnet", "up", "--port", str(anvil.free_port()))
+    code, _, err = cli("devnet", "up", "--port", str(service.free_ports(len(LOCAL_CHAINS))))
     assert code == 0, err
     code, out, err = cli("devnet", *args)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
