@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
 from functools import partial
 
 from chainwatch.adapters import adapter_class
@@ -21,6 +19,7 @@ from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import ChainReading, Snapshot
 from chainwatch.rpc import BlockReader, EndpointPool
+from chainwatch.rpc.concurrent import each
 from chainwatch.rpc.reader import read_progress
 from chainwatch.rpc.urls import rpc_urls
 from chainwatch.sanity import snapshot_warnings
@@ -156,15 +155,8 @@ def read_chains(
 
     if not several:
         return [read(chain) for chain in chosen]
-    workers = ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="chain")
-    try:
-        # Each thread runs in a copy of this context, where it sets its own progress callback.
-        futures = [workers.submit(copy_context().run, read, chain) for chain in chosen]
-        return [future.result() for future in futures]
-    finally:
-        # Not joined: on Ctrl-C a chain may still wait on a silent endpoint, and the command
-        # line exits at once (cli.main) rather than wait out its timeout.
-        workers.shutdown(wait=False, cancel_futures=True)
+    # Daemon threads (rpc.concurrent): a Ctrl-C never waits on a chain's silent endpoint.
+    return each(read, chosen)
 
 
 def _summed_progress(
