@@ -114,7 +114,7 @@ def test_one_chain_keeps_the_top_level_context_and_adds_chains():
 def test_several_chains_list_each_with_its_block_or_its_error():
     readings = [ChainReading("localtest", 31337, snapshot()), ChainReading("other", 8453, error="no endpoint")]
     data = readings_json(readings)
-    assert list(data) == ["positions", "chains"]
+    assert list(data) == ["positions", "chains", "errors"] and data["errors"] == []
     assert [(c["chain"], c["block"], c["timestamp"], c["error"]) for c in data["chains"]] == [
         ("localtest", 123, "2026-11-23T08:00:00Z", None),
         ("other", None, None, "no endpoint"),
