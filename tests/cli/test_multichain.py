@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import pytest
 
 from chainwatch.devnet import controls
-from chainwatch.devnet.node import contract
+from chainwatch.devnet.node import contract, rpc
 from tests.helpers.referees import morpho_liquidate_half
 
 from .test_json_schemas import assert_valid
@@ -173,3 +173,20 @@ def test_rpc_and_block_take_one_chain(cli, option):
     args = ["track", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--chain", "devnet", "--chain", "devnet-l2"]
     code, _, err = cli(*args, *option)
     assert code == 2 and f"{option[0]} needs exactly one --chain" in err
+
+
+def test_a_position_one_chain_could_not_read_is_named_with_its_chain(chain, chain_l2, cli, tmp_path):
+    """devnet-l2's Morpho oracle made to revert (real bytecode swapped for a REVERT): wallet E's
+    loan there is named in `errors` with its chain, its devnet loan still prints, exit 4."""
+    wallet = chain.deployment.demo_wallets["E"]
+    oracle = chain_l2.deployment.morpho_blue.oracle
+    rpc(chain_l2.w3, "anvil_setCode", [oracle, "0x60006000fd"])
+    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    code, out, err = cli("track", wallet, *both(path), "--format", "json")
+    assert code == 4, err
+    document = json.loads(out)
+    assert [(p["chain"], p["protocol"]) for p in document["positions"]] == [("devnet", "morpho-blue")]
+    (error,) = document["errors"]
+    assert (error["chain"], error["chain_id"], error["account"]) == ("devnet-l2", 31338, wallet)
+    assert all(c["error"] is None for c in document["chains"])  # the chain was read, one position was not
+    assert_valid("track", document)
