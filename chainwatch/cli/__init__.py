@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 # Importing a command module registers its commands on `app`.
-from chainwatch.cli import compare, devnet, risk, rpc, scan, track, watch  # noqa: F401
+from chainwatch.cli import compare, devnet, risk, rpc, scan, serve, track, watch  # noqa: F401
 from chainwatch.cli.app import app, stderr
 from chainwatch.errors import ChainwatchError
 

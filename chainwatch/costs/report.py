@@ -13,12 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chainwatch.chain import Chain
 from chainwatch.chains import get_chain
 from chainwatch.context import RunContext
 from chainwatch.costs.compare import Comparison, Loan, compare, comparison_json
 from chainwatch.costs.gas import GasPrice
 from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, load_gas_units
-from chainwatch.costs.markets import read_chain_terms
+from chainwatch.costs.markets import ChainTerms, read_chain_terms
 from chainwatch.costs.offers import load_offers
 from chainwatch.costs.options import CostOption, chain_options, given_defi_option, offer_option
 from chainwatch.export import decimal_text
@@ -59,22 +60,38 @@ class CompareSettings:
 
 def run_comparison(settings: CompareSettings) -> tuple[Comparison, dict[str, Any]]:
     """The comparison, and the JSON report (the documented schema) the tables are drawn from."""
+    return price_comparison(settings, read_terms(settings))
+
+
+def read_terms(settings: CompareSettings) -> tuple[Chain, ChainTerms] | None:
+    """What the comparison reads from the chain (None when it reads nothing): apart from
+    pricing, so a caller that compares many loan sizes (the dashboard) reads the chain once."""
+    if not settings.reads_chain:
+        return None
+    chain = get_chain(settings.chain or DEFAULT_CHAIN, settings.address_book)
+    terms = read_chain_terms(
+        chain,
+        settings.loan_asset,
+        rpc=settings.rpc,
+        block=settings.block,
+        price_gas=settings.gas_usd is None,
+        eth_usd=settings.eth_usd,
+        gas_price=None if settings.gas_price_gwei is None else GasPrice.flat(settings.gas_price_gwei),
+    )
+    return chain, terms
+
+
+def price_comparison(
+    settings: CompareSettings, read: tuple[Chain, ChainTerms] | None
+) -> tuple[Comparison, dict[str, Any]]:
+    """Every option priced for `settings.loan` with the terms `read_terms` returned."""
     days = settings.loan.days
     offers = load_offers(settings.offers_file)
     context: dict[str, Any] = RunContext.unread().json()
     btc_price = settings.btc_price_usd
     defi: list[CostOption]
-    if settings.reads_chain:
-        chain = get_chain(settings.chain or DEFAULT_CHAIN, settings.address_book)
-        terms = read_chain_terms(
-            chain,
-            settings.loan_asset,
-            rpc=settings.rpc,
-            block=settings.block,
-            price_gas=settings.gas_usd is None,
-            eth_usd=settings.eth_usd,
-            gas_price=None if settings.gas_price_gwei is None else GasPrice.flat(settings.gas_price_gwei),
-        )
+    if read is not None:
+        chain, terms = read
         defi = chain_options(
             terms,
             days,
