@@ -13,6 +13,15 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl 
         echo "test.sh: PostgreSQL server not installed; its storage tests will be skipped" >&2
     fi
 fi
+# The dashboard's tests drive Debian's headless chromium (through Playwright, never a browser of
+# Playwright's own); install it where missing. In CI (CI=true) those tests fail without it.
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "test.sh: /usr/bin/chromium not installed; the dashboard's browser tests will be skipped" >&2
+    fi
+fi
 # Style and types first: a lint or type error fails the run before the slower suite starts.
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .

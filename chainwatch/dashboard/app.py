@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from chainwatch.addresses import parse_address
 from chainwatch.context import RunContext
 from chainwatch.costs.compare import Loan as CostLoan
 from chainwatch.costs.report import CompareSettings, price_comparison
@@ -47,6 +48,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+# The page asks the server this often (a cheap local request), so a new reading shows within
+# seconds of its end, whatever the interval between readings.
+PAGE_POLL_SECONDS = 5.0
 # Sizes a form takes: beyond them the input is a typo, not a loan (as the CLI's options).
 MAX_LOAN_USD = Decimal("1e12")
 MAX_BTC = Decimal(21_000_000)
@@ -93,7 +97,8 @@ def create_app(dashboard: Dashboard) -> Starlette:
 
     def page(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
         status = dashboard.state.status()
-        context = {"status": status, "target": dashboard.target, "every": dashboard.state.every.total_seconds()}
+        every = dashboard.state.every.total_seconds()
+        context = {"status": status, "target": dashboard.target, "every": every, "poll": min(every, PAGE_POLL_SECONDS)}
         return templates.TemplateResponse(request, name, {**context, **values}, status_code=status_code)
 
     async def index(request: Request) -> Response:
@@ -184,9 +189,10 @@ def create_app(dashboard: Dashboard) -> Starlette:
         return _json(document)
 
     async def api_history(request: Request) -> Response:
-        account = request.query_params.get("account", "").strip().lower()
-        if not account:
-            return JSONResponse({"error": "give ?account=0x…"}, status_code=400)
+        try:
+            account = parse_address(request.query_params.get("account", ""))
+        except ChainwatchError as exc:
+            return JSONResponse({"error": f"give ?account=0x…: {exc}"}, status_code=400)
         chain = dashboard.target.chain.name
         rows, error = _history(dashboard, account, chain)
         if error:
@@ -290,7 +296,7 @@ def _bar(loan: Any) -> str | None:
     position = loan.position
     if position.ltv is None or not position.liquidation_ltv:
         return None
-    return ltv_bar(position.ltv, loan.margin_call_ltv, position.liquidation_ltv)
+    return ltv_bar(position.ltv, loan.warning_ltv, loan.margin_call_ltv, position.liquidation_ltv)
 
 
 def _what_if(position: Any, query: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:

@@ -71,9 +71,10 @@ class Plot:
             )
         for value, label in x_ticks:
             x = self.x(value)
+            anchor = "start" if x - left < 30 else "end" if right - x < 30 else "middle"  # kept inside
             self.parts.append(f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}"/>')
             self.parts.append(
-                f'<text class="tick" x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{escape(label)}</text>'
+                f'<text class="tick" x="{x:.1f}" y="{bottom + 16}" text-anchor="{anchor}">{escape(label)}</text>'
             )
 
     def line(self, points: Sequence[tuple[Number, Number]], css: str) -> None:
@@ -81,12 +82,14 @@ class Plot:
             path = " ".join(f"{self.x(px):.1f},{self.y(py):.1f}" for px, py in points)
             self.parts.append(f'<polyline class="{css}" points="{path}"/>')
 
-    def hline(self, value: Number, css: str, label: str) -> None:
+    def hline(self, value: Number, css: str, label: str, below: bool = False) -> None:
+        """A horizontal line labelled at its right end, above it (or below, for a neighbour)."""
         y = self.y(value)
         left, right = self.margin[3], self.width - self.margin[1]
         self.parts.append(f'<line class="{css}" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        label_y = y + 13 if below else y - 5
         self.parts.append(
-            f'<text class="label {css}-label" x="{right - 4}" y="{y - 5:.1f}" text-anchor="end">{escape(label)}</text>'
+            f'<text class="label {css}-label" x="{right - 4}" y="{label_y:.1f}" text-anchor="end">{escape(label)}</text>'
         )
 
     def vline(self, value: Number, css: str, label: str) -> None:
@@ -117,15 +120,17 @@ def dollars(value: float) -> str:
     return f"${value / 1000:,.0f}k" if abs(value) >= 10_000 else f"${value:,.0f}"
 
 
-def ltv_bar(ltv: Decimal, margin_call_ltv: Decimal | None, liquidation_ltv: Decimal) -> str:
-    """LTV as a bar over its zones (safe, margin call, liquidation): read in a second. The
-    page writes the zones' LTVs beside it, in text a phone can read."""
+def ltv_bar(
+    ltv: Decimal, warning_ltv: Decimal | None, margin_call_ltv: Decimal | None, liquidation_ltv: Decimal
+) -> str:
+    """LTV as a bar over its zones (safe, warning, margin call, liquidation): read in a second.
+    The page writes the zones' LTVs beside it, in text a phone can read."""
     top = max(float(liquidation_ltv) * 1.2, float(ltv) * 1.05, 0.1)
     plot = Plot((0, top), (0, 1), width=400, height=24, margin=(0, 2, 0, 2))
-    zones = [(0.0, float(margin_call_ltv or liquidation_ltv), "zone-safe")]
-    if margin_call_ltv is not None:
-        zones.append((float(margin_call_ltv), float(liquidation_ltv), "zone-call"))
-    zones.append((float(liquidation_ltv), top, "zone-liquidation"))
+    edges = [(0.0, "zone-safe")]
+    edges += [(float(v), css) for v, css in ((warning_ltv, "zone-warning"), (margin_call_ltv, "zone-call")) if v]
+    edges.append((float(liquidation_ltv), "zone-liquidation"))
+    zones = [(low, high, css) for (low, css), (high, _) in zip(edges, [*edges[1:], (top, "")], strict=True)]
     for low, high, css in zones:
         width = plot.x(high) - plot.x(low)
         plot.parts.append(f'<rect class="{css}" x="{plot.x(low):.1f}" y="4" width="{width:.1f}" height="16"/>')
@@ -160,7 +165,7 @@ def ltv_curve(position: Position, margin_call_ltv: Decimal | None) -> str | None
     )
     plot.hline(liquidation_ltv, "liquidation", f"liquidation LTV {percent(float(liquidation_ltv))}")
     if margin_call_ltv is not None:
-        plot.hline(margin_call_ltv, "margin-call", f"margin call {percent(float(margin_call_ltv))}")
+        plot.hline(margin_call_ltv, "margin-call", f"margin call {percent(float(margin_call_ltv))}", below=True)
     liquidation_price = position.liquidation_price_btc
     if liquidation_price is not None and x_low <= liquidation_price <= x_high:
         plot.vline(liquidation_price, "liquidation", f"liquidated at {dollars(float(liquidation_price))}")
@@ -181,10 +186,9 @@ def time_chart(
     pad = (high - low) * 0.1 or abs(high) * 0.05 or 1
     plot = Plot((times[0], times[-1]), (low - pad, high + pad), height=190)
     spread = times[-1] - times[0]
-    fmt = "%H:%M" if spread < 2 * 86_400 else "%d %b"
-    x_ticks = [times[0] + spread * i / 4 for i in range(5)]
+    fmt = "%H:%M:%S" if spread < 3600 else "%H:%M" if spread < 2 * 86_400 else "%d %b"
     plot.axes(
-        [(t, datetime.fromtimestamp(t, UTC).strftime(fmt)) for t in x_ticks],
+        [(t, datetime.fromtimestamp(t, UTC).strftime(fmt)) for t in (times[0] + spread * i / 3 for i in range(4))],
         [(t, label(t)) for t in nice_ticks(low - pad, high + pad, 4)],
     )
     plot.line(list(zip(times, values, strict=True)), css)

@@ -9,8 +9,13 @@ import sys
 
 import pytest
 
-HEAVY = ("pandas", "matplotlib", "numpy", "sqlalchemy", "web3", "eth_account", "apprise")
-COMMANDS = ("track", "risk", "compare", "scan", "watch", "check", "history", "backfill", "demo", "devnet", "rpc")
+HEAVY = (
+    "pandas", "matplotlib", "numpy", "sqlalchemy", "web3", "eth_account", "apprise",
+    "starlette", "uvicorn", "jinja2",
+)  # fmt: skip
+COMMANDS = (
+    "track", "risk", "compare", "scan", "watch", "check", "history", "backfill", "demo", "devnet", "rpc", "serve",
+)  # fmt: skip
 
 _PROBE = """
 import json, sys

@@ -1,0 +1,75 @@
+"""The dashboard's history, alerts and comparison are the CLI's: the same database read by
+`history`, alerts logged by a real `Watch` (one delivered, one whose target refused it), and
+`compare` at the same block."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.alerts.delivery import Notifier
+from chainwatch.alerts.thresholds import Thresholds
+from chainwatch.chains import get_chain
+from chainwatch.devnet.controls import set_btc_price
+from chainwatch.history.store import HistoryStore
+from chainwatch.snapshot import read_snapshot
+from chainwatch.watch import Watch
+from tests.dashboard.conftest import PHONE, free_port, screenshot
+
+D = Decimal
+pytestmark = pytest.mark.chain
+
+
+def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page, tmp_path):
+    wallet = chain.deployment.demo_wallets["A"]
+    devnet = get_chain("devnet", None)
+    (start,) = read_snapshot(devnet, [wallet], rpc=[chain.rpc_url]).positions
+    db = str(tmp_path / "history.sqlite3")
+    refused = f"json://127.0.0.1:{free_port()}/alerts"  # nothing listens there: the alert is not delivered
+    with HistoryStore.open(db) as store:
+        for measure, notify in (("0.5", []), ("0.85", []), ("0.92", [refused]), ("0.6", [])):
+            set_btc_price(chain.w3, chain.deployment, (start.liquidation_price_btc / D(measure)).quantize(D("0.01")))
+            Watch(
+                devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier(notify), rpc=[chain.rpc_url]
+            ).tick()
+    server = serve(wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--db", db, "--every", "60")
+    page.goto(server.url)
+    page.click("article.loan h2 a")
+    assert "LTV (4 readings)" in page.inner_text("#history")
+    assert page.locator("#history svg.chart").count() == 2  # LTV and the BTC price
+    rows = page.eval_on_selector_all("#alerts tbody tr", "rows => rows.map(r => r.innerText.split('\\t'))")
+    assert [row[-1] for row in rows] == ["sent", "not delivered", "sent"]  # newest first: recovery, 90%, 80%
+    code, out, err = cli("history", wallet, "--chain", "devnet", "--db", db, "--format", "json")
+    assert code == 0, err
+    assert server.json(f"/api/history?account={wallet}") == json.loads(out)
+    screenshot(page, "loan-history")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "loan-history-phone")
+
+
+def test_the_comparison_is_compare_at_the_same_block(devnet, cli, serve, page):
+    server = serve(devnet.deployment.demo_wallets["A"], "--chain", "devnet", "--rpc", devnet.rpc_url, "--every", "60")
+    document = server.json("/api/compare?loan=25000&days=180&btc=1")
+    code, out, err = cli(
+        "compare", "--loan", "25000", "--days", "180", "--btc", "1", "--chain", "devnet",
+        "--rpc", devnet.rpc_url, "--block", str(document["block"]), "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert document == json.loads(out)
+    page.goto(server.url)
+    page.click("text=CeFi vs DeFi")
+    page.fill("input[name=loan]", "25000")
+    page.fill("input[name=days]", "180")
+    page.fill("input[name=btc]", "1")
+    page.click("button[type=submit]")
+    assert page.inner_text(".cheapest") == document["cheapest"]
+    shown = {
+        row: page.get_attribute(f"tr[data-option='{row}'] td[data-value]", "data-value")
+        for row in (o["name"] for o in document["options"])
+    }
+    assert shown == {o["name"]: o["total_usd"] for o in document["options"]}
+    assert server.get("/api/compare?loan=abc")[0] == 400
+    screenshot(page, "compare-1280x800")

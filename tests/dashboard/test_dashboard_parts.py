@@ -1,0 +1,109 @@
+"""The dashboard's pure parts: who may read it, how a form's numbers parse, how ticks fall, and
+how the background reading reports a failure (a failed round keeps the last good figures and
+says so; a bug in a round shows instead of stopping the refreshing)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from chainwatch.dashboard.access import host_name, is_loopback, same_token, without_token
+from chainwatch.dashboard.app import QueryError, query_decimal
+from chainwatch.dashboard.charts import nice_ticks
+from chainwatch.dashboard.reading import Reading
+from chainwatch.dashboard.state import LiveState
+from chainwatch.model import Snapshot
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True), ("localhost", True),
+     ("0.0.0.0", False), ("192.168.1.5", False), ("::", False), ("example.com", False), ("localhost.example", False)],
+)  # fmt: skip
+def test_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_host_header_names():
+    assert host_name("localhost:8787") == "localhost"
+    assert host_name("[::1]:8787") == "[::1]"
+    assert host_name("127.0.0.1") == "127.0.0.1"
+
+
+def test_the_token_leaves_the_query_and_compares_whole():
+    assert without_token("token=abc&loan=5") == "loan=5"
+    assert same_token("abc", "abc") and not same_token("ab", "abc") and not same_token(None, "abc")
+
+
+def test_form_numbers():
+    assert query_decimal({"repay": "5,000.50"}, "repay", Decimal(10**6)) == Decimal("5000.50")
+    assert query_decimal({"target_ltv": "40%"}, "target_ltv", Decimal(1)) == Decimal("0.4")
+    assert query_decimal({"add_btc": "0"}, "add_btc", Decimal(10), zero=True) == 0
+    assert query_decimal({}, "repay", Decimal(10)) is None
+    for bad in ("abc", "-1", "0", "NaN", "1e99"):
+        with pytest.raises(QueryError):
+            query_decimal({"loan": bad}, "loan", Decimal(10**12))
+
+
+def test_ticks_are_round_and_cover_the_range():
+    assert nice_ticks(0, 1.05, 4) == [0.0, 0.5, 1.0]
+    assert nice_ticks(15_000, 96_000) == [20_000, 40_000, 60_000, 80_000]
+    assert nice_ticks(59_000, 61_000, 4) == [59_000, 59_500, 60_000, 60_500, 61_000]
+
+
+def _good(block: int) -> Reading:
+    now = datetime.now(UTC)
+    snapshot = Snapshot(chain="devnet", chain_id=31337, block_number=block, timestamp=now, positions=())
+    return Reading("devnet", now, now, snapshot=snapshot)
+
+
+def _wait_for(state: LiveState, condition) -> None:
+    deadline = time.monotonic() + 10
+    while not condition(state.status()):
+        assert time.monotonic() < deadline, state.status()
+        time.sleep(0.01)
+
+
+def test_a_failed_round_keeps_the_last_figures_and_says_why():
+    rounds = iter([_good(7), Reading("devnet", datetime.now(UTC), datetime.now(UTC), error="no healthy RPC endpoint")])
+    state = LiveState(lambda: next(rounds), every=0.05)
+    state.start()
+    try:
+        _wait_for(state, lambda s: s.failing is not None)
+        status = state.status()
+        assert status.good is not None and status.good.snapshot.block_number == 7
+        assert status.failing == "no healthy RPC endpoint"
+    finally:
+        state.stop()
+
+
+def test_a_bug_in_a_round_shows_and_the_rounds_go_on():
+    calls = []
+
+    def read() -> Reading:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ZeroDivisionError("division by zero")
+        return _good(8)
+
+    state = LiveState(read, every=0.05)
+    state.start()
+    try:
+        _wait_for(state, lambda s: s.failing is not None or s.good is not None)
+        assert state.status().failing == "reading failed: ZeroDivisionError: division by zero"
+        _wait_for(state, lambda s: s.good is not None and s.failing is None)
+    finally:
+        state.stop()
+
+
+def test_figures_older_than_two_rounds_are_stale():
+    state = LiveState(lambda: _good(1), every=10)
+    status = state.status()
+    assert status.age is None and not status.stale
+    old = _good(1)
+    aged = replace(status, good=replace(old, finished=old.finished - timedelta(seconds=30)))
+    assert aged.stale and not replace(status, good=old).stale
