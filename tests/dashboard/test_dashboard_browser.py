@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.devnet.controls import set_btc_price
+from tests.cli.test_json_schemas import assert_valid
 from tests.dashboard.conftest import PHONE, screenshot
 
 D = Decimal
@@ -80,6 +81,9 @@ def test_the_page_shows_every_demo_loan_as_track_does(devnet, cli, serve, page, 
         "aave-v3", "spark", "aave-v3.6", "morpho-blue", "compound-v3",
     }  # fmt: skip
     assert_page_matches_track(page, document)
+    # The API's documents are the CLI's, by the shipped schemas.
+    assert_valid("track", server.json("/api/track"))
+    assert_valid("risk", server.json("/api/risk"))
     # On top: the worst loan (lowest health factor) and the first BTC price that liquidates one.
     worst = min(document["positions"], key=lambda p: D(p["health_factor"]))
     assert page.get_attribute("[data-worst]", "data-worst") == worst["account"]
@@ -155,6 +159,7 @@ def test_the_what_if_gives_risk_target_ltv_numbers(devnet, cli, serve, page):
     # The API answers the CLI's own document for the same question.
     api = server.json(f"/api/risk?account={wallet}&target_ltv=0.3")
     assert api == risk
+    assert_valid("risk", api)
     screenshot(page, "loan-1280x800")
 
 

@@ -16,6 +16,7 @@ from chainwatch.devnet.controls import set_btc_price
 from chainwatch.history.store import HistoryStore
 from chainwatch.snapshot import read_snapshot
 from chainwatch.watch import Watch
+from tests.cli.test_json_schemas import assert_valid
 from tests.dashboard.conftest import PHONE, free_port, screenshot
 
 D = Decimal
@@ -43,7 +44,9 @@ def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page
     assert [row[-1] for row in rows] == ["sent", "not delivered", "sent"]  # newest first: recovery, 90%, 80%
     code, out, err = cli("history", wallet, "--chain", "devnet", "--db", db, "--format", "json")
     assert code == 0, err
-    assert server.json(f"/api/history?account={wallet}") == json.loads(out)
+    api = server.json(f"/api/history?account={wallet}")
+    assert api == json.loads(out)
+    assert_valid("history", api)
     screenshot(page, "loan-history")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -59,6 +62,7 @@ def test_the_comparison_is_compare_at_the_same_block(devnet, cli, serve, page):
     )  # fmt: skip
     assert code == 0, err
     assert document == json.loads(out)
+    assert_valid("compare", document)
     page.goto(server.url)
     page.click("text=CeFi vs DeFi")
     page.fill("input[name=loan]", "25000")
