@@ -68,6 +68,10 @@ def test_rpc_keys_never_appear_and_a_dead_chain_says_so(devnet, serve, page):
     dead = f"http://127.0.0.1:{free_port()}/v2/SECRETKEY"
     down = serve(devnet.deployment.demo_wallets["A"], "--chain", "devnet", "--rpc", dead, wait=False)
     page.goto(down.url)
+    # Endpoints are retried for seconds first: meanwhile the page says a first reading is running.
+    assert page.locator("[data-state=first-reading]").count() == 1
+    status, body = down.get("/api/track")
+    assert status == 503 and "first reading is in progress" in body
     page.wait_for_selector("[data-state=unreadable]", timeout=60_000)
     text = page.inner_text("#status")
     assert "cannot be read" in text and "127.0.0.1" in text and "SECRET" not in page.content()

@@ -135,6 +135,17 @@ def test_the_what_if_gives_risk_target_ltv_numbers(devnet, cli, serve, page):
     )
     assert code == 0, err
     risk = json.loads(out)
+    # The 14-day outlook and the liquidation probability are `risk`'s own.
+    outlook = risk["positions"][0]["outlook"]["scenarios"]
+    for scenario in outlook:
+        row = f"tr[data-scenario='{scenario['name']}'] td[data-value]"
+        assert page.eval_on_selector_all(row, "cells => cells.map(c => c.dataset.value)") == [
+            scenario["ltv"],
+            scenario["health_factor"],
+        ]
+    probability = risk["positions"][0]["liquidation_probability"]["probability"]
+    assert page.get_attribute(".probability [data-value]", "data-value") == probability
+    assert page.locator("svg.chart title", has_text="LTV against the BTC price").count() == 1
     expected = risk["positions"][0]["what_if"]
     shown = {
         key: page.get_attribute(f"#what-if-target .{css}", "data-value")
