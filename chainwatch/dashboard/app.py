@@ -1,78 +1,41 @@
 """The dashboard's web application: pages and the JSON API, answered from the last reading.
 
-GET is the only method (no request changes anything); every answer carries a Content Security
-Policy that allows nothing but this server, so the page works offline and fetches nothing else.
-Documents under /api/ are the CLI's JSON (`track`, `risk`, `compare`, `history`), built by the
-same functions.
+GET is the only method (no request changes anything); `guard` decides who may ask. Documents
+under /api/ are the CLI's JSON (`track`, `risk`, `compare`, `history`), built by the same
+functions. Handlers are plain functions: Starlette runs them in its thread pool, so a database
+read or a what-if never holds up other requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from chainwatch.addresses import parse_address
 from chainwatch.context import RunContext
-from chainwatch.costs.compare import Loan as CostLoan
-from chainwatch.costs.report import CompareSettings, price_comparison
-from chainwatch.dashboard import access
 from chainwatch.dashboard.charts import dollars, ltv_bar, ltv_curve, percent, time_chart
+from chainwatch.dashboard.guard import guard
 from chainwatch.dashboard.history import HistorySource
-from chainwatch.dashboard.reading import Reading, Target, risk_document
+from chainwatch.dashboard.questions import NotReadYetError, compare_answer, risk_answer, what_if_answer
+from chainwatch.dashboard.reading import Reading, Target
 from chainwatch.dashboard.state import LiveState, Status
-from chainwatch.dashboard.views import FILTERS, find_loan, loan_key, loan_view, portfolio_view
+from chainwatch.dashboard.views import FILTERS, Loan, find_loan, loan_key, loan_view, portfolio_view
 from chainwatch.errors import ChainwatchError
 from chainwatch.history.report import history_document
-from chainwatch.risk.hypothetical import with_btc_added, with_debt_repaid
-from chainwatch.risk.targets import what_if
+from chainwatch.model import Position
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 # The page asks the server this often (a cheap local request), so a new reading shows within
 # seconds of its end, whatever the interval between readings.
 PAGE_POLL_SECONDS = 5.0
-# Sizes a form takes: beyond them the input is a typo, not a loan (as the CLI's options).
-MAX_LOAN_USD = Decimal("1e12")
-MAX_BTC = Decimal(21_000_000)
-MAX_DAYS = 36_500
-
-
-class QueryError(ChainwatchError):
-    """A form field that is not the number it must be."""
-
-
-def query_decimal(query: Mapping[str, str], name: str, maximum: Decimal, *, zero: bool = False) -> Decimal | None:
-    """A form field as an exact Decimal in (0, maximum] ([0, maximum] with `zero`); None when empty."""
-    text = query.get(name, "").strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
-    except InvalidOperation:
-        raise QueryError(f"{name}: {text!r} is not a number") from None
-    if not value.is_finite() or not (0 <= value if zero else 0 < value) or value > maximum:
-        raise QueryError(f"{name} must be {'zero' if zero else 'more than zero'} to {maximum:,f}, got {text}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -101,7 +64,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
         context = {"status": status, "target": dashboard.target, "every": every, "poll": min(every, PAGE_POLL_SECONDS)}
         return templates.TemplateResponse(request, name, {**context, **values}, status_code=status_code)
 
-    async def index(request: Request) -> Response:
+    def index(request: Request) -> Response:
         status = dashboard.state.status()
         reading = status.good
         positions = reading.positions if reading else ()
@@ -111,7 +74,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
         worst_key = loan_key(portfolio.worst) if portfolio else None
         return page(request, "index.html", loans=loans, bars=bars, portfolio=portfolio, worst_key=worst_key)
 
-    async def loan_page(request: Request) -> Response:
+    def loan_page(request: Request) -> Response:
         status = dashboard.state.status()
         reading = status.good
         position = find_loan(reading.positions, request.path_params["key"]) if reading else None
@@ -119,7 +82,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
             return page(request, "missing.html", 404, key=request.path_params["key"])
         loan = loan_view(position, dashboard.target.bands)
         query = request.query_params
-        scenario, scenario_error = _what_if(position, query)
+        scenario, scenario_error = what_if_answer(position, query)
         history_rows, history_error = _history(dashboard, position.account, position.chain)
         rows = [
             r for r in history_rows if (r.protocol, r.market.lower()) == (position.protocol, position.market.lower())
@@ -149,46 +112,34 @@ def create_app(dashboard: Dashboard) -> Starlette:
             scenario_error=scenario_error,
         )
 
-    async def compare_page(request: Request) -> Response:
-        document, error = _compare(dashboard, request.query_params)
+    def compare_page(request: Request) -> Response:
+        document, error = compare_answer(dashboard.target, dashboard.state.status().good, request.query_params)
         return page(request, "compare.html", document=document, error=error, query=request.query_params)
 
-    async def api_track(request: Request) -> Response:
+    def api_track(request: Request) -> Response:
         reading = _reading_or_none(dashboard)
         if reading is None:
             return _unavailable(dashboard.state.status())
         return _json(reading.track_document())
 
-    async def api_risk(request: Request) -> Response:
+    def api_risk(request: Request) -> Response:
         reading = _reading_or_none(dashboard)
         if reading is None:
             return _unavailable(dashboard.state.status())
-        query = request.query_params
         try:
-            target_ltv = query_decimal(query, "target_ltv", Decimal(1))
-            positions = [
-                p
-                for p in reading.positions
-                if all(query.get(k, v).lower() == v.lower() for k, v in _position_keys(p).items())
-            ]
-            if target_ltv is None and len(positions) == len(reading.positions) and reading.risk is not None:
-                return _json(reading.risk)
-            if not positions:
-                raise QueryError("no position matches account, protocol and market")
-            if reading.volatility is None or reading.snapshot is None:
-                raise QueryError(reading.risk_error or "the risk report is not available")
-            context = RunContext.of(reading.snapshot)
-            return _json(risk_document(dashboard.target, positions, context, reading.volatility, target_ltv))
+            return _json(risk_answer(dashboard.target, reading, request.query_params))
+        except NotReadYetError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503)
         except ChainwatchError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
-    async def api_compare(request: Request) -> Response:
-        document, error = _compare(dashboard, request.query_params)
+    def api_compare(request: Request) -> Response:
+        document, error = compare_answer(dashboard.target, dashboard.state.status().good, request.query_params)
         if document is None:
-            return JSONResponse({"error": error}, status_code=400 if error else 503)
+            return JSONResponse({"error": error or "give ?loan=USD"}, status_code=400)
         return _json(document)
 
-    async def api_history(request: Request) -> Response:
+    def api_history(request: Request) -> Response:
         try:
             account = parse_address(request.query_params.get("account", ""))
         except ChainwatchError as exc:
@@ -199,7 +150,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
             return JSONResponse({"error": error}, status_code=503)
         return _json(history_document(account, chain, rows))
 
-    async def api_status(request: Request) -> Response:
+    def api_status(request: Request) -> Response:
         status = dashboard.state.status()
         good = status.good
         return _json(
@@ -214,7 +165,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
             }
         )
 
-    async def no_icon(request: Request) -> Response:
+    def no_icon(request: Request) -> Response:
         return Response(status_code=204)  # browsers ask for one; answering spares a 404 in the log
 
     routes = [
@@ -229,44 +180,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
         Route("/api/status", api_status, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(files("chainwatch.dashboard") / "static")), name="static"),
     ]
-    guard = Middleware(BaseHTTPMiddleware, dispatch=_guard(dashboard.token))
-    return Starlette(routes=routes, middleware=[guard])
-
-
-def _guard(token: str | None) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """Refuse what may not read the dashboard, and put the security headers on every answer."""
-
-    async def dispatch(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await _checked(request, call_next, token)
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    return dispatch
-
-
-async def _checked(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]], token: str | None
-) -> Response:
-    if token is None:
-        if not access.is_loopback(access.host_name(request.headers.get("host", ""))):
-            return PlainTextResponse("403: this dashboard answers only at 127.0.0.1 or localhost\n", 403)
-        return await call_next(request)
-    given = request.query_params.get("token")
-    if access.same_token(given, token):  # once from the printed address: keep it in a cookie, not the URL
-        query = access.without_token(request.url.query)
-        response = RedirectResponse(request.url.path + (f"?{query}" if query else ""), status_code=303)
-        response.set_cookie(access.TOKEN_COOKIE, token, httponly=True, samesite="strict")
-        return response
-    bearer = request.headers.get("authorization", "")
-    if access.same_token(request.cookies.get(access.TOKEN_COOKIE), token) or (
-        bearer.startswith("Bearer ") and access.same_token(bearer[7:], token)
-    ):
-        return await call_next(request)
-    return PlainTextResponse(
-        "401: this dashboard needs its token: open the address `chainwatch serve` printed\n",
-        401,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    return Starlette(routes=routes, middleware=[guard(dashboard.token)])
 
 
 def _json(document: Any) -> Response:
@@ -288,37 +202,11 @@ def _unavailable(status: Status) -> Response:
     return JSONResponse({"error": reason}, status_code=503, headers={"Retry-After": "5"})
 
 
-def _position_keys(position: Any) -> dict[str, str]:
-    return {"account": position.account, "protocol": position.protocol, "market": position.market}
-
-
-def _bar(loan: Any) -> str | None:
+def _bar(loan: Loan) -> str | None:
     position = loan.position
     if position.ltv is None or not position.liquidation_ltv:
         return None
     return ltv_bar(position.ltv, loan.warning_ltv, loan.margin_call_ltv, position.liquidation_ltv)
-
-
-def _what_if(position: Any, query: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
-    """The form's questions answered by the risk engine: a target LTV (as `risk --target-ltv`),
-    or a repayment and BTC added (the position after them)."""
-    try:
-        target_ltv = query_decimal(query, "target_ltv", Decimal(1))
-        repay = query_decimal(query, "repay", MAX_LOAN_USD, zero=True)
-        add_btc = query_decimal(query, "add_btc", MAX_BTC, zero=True)
-        if target_ltv is None and repay is None and add_btc is None:
-            return None, None
-        result: dict[str, Any] = {"target": None, "after": None, "repay": repay, "add_btc": add_btc}
-        if target_ltv is not None:
-            result["target"] = what_if(position, target_ltv)
-        if repay is not None or add_btc is not None:
-            after = with_debt_repaid(position, repay or Decimal(0))
-            if add_btc:
-                after = with_btc_added(after, add_btc)
-            result["after"] = after
-        return result, None
-    except ChainwatchError as exc:
-        return None, str(exc)
 
 
 def _history(dashboard: Dashboard, account: str, chain: str) -> tuple[list[Any], str | None]:
@@ -328,7 +216,7 @@ def _history(dashboard: Dashboard, account: str, chain: str) -> tuple[list[Any],
         return [], str(exc)
 
 
-def _alerts(dashboard: Dashboard, position: Any) -> tuple[list[dict[str, Any]], str | None]:
+def _alerts(dashboard: Dashboard, position: Position) -> tuple[list[dict[str, Any]], str | None]:
     try:
         rows = dashboard.history.alerts(position.account)
     except ChainwatchError as exc:
@@ -339,26 +227,3 @@ def _alerts(dashboard: Dashboard, position: Any) -> tuple[list[dict[str, Any]], 
         if (row["chain"], row["protocol"], row["market"].lower())
         == (position.chain, position.protocol, position.market.lower())
     ], None
-
-
-def _compare(dashboard: Dashboard, query: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
-    """`compare --loan L --days D [--btc B] --chain C` priced from the reading's chain terms."""
-    reading = _reading_or_none(dashboard)
-    try:
-        loan = query_decimal(query, "loan", MAX_LOAN_USD)
-        if loan is None:
-            return None, None
-        days = query_decimal(query, "days", Decimal(MAX_DAYS)) or Decimal(365)
-        if days != days.to_integral_value():
-            raise QueryError(f"days must be a whole number, got {days}")
-        btc = query_decimal(query, "btc", MAX_BTC)
-        if reading is None or reading.terms is None:
-            raise QueryError((reading.terms_error if reading else None) or "the chain's lending terms are not read yet")
-        settings = CompareSettings(
-            loan=CostLoan(loan, int(days), btc),
-            chain=dashboard.target.chain.name,
-            address_book=dashboard.target.address_book,
-        )
-        return price_comparison(settings, reading.terms)[1], None
-    except ChainwatchError as exc:
-        return None, str(exc)

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from chainwatch.dashboard.access import host_name, is_loopback, same_token, without_token
-from chainwatch.dashboard.app import QueryError, query_decimal
 from chainwatch.dashboard.charts import nice_ticks
+from chainwatch.dashboard.questions import QueryError, query_decimal
 from chainwatch.dashboard.reading import Reading
 from chainwatch.dashboard.state import LiveState
 from chainwatch.model import Snapshot
