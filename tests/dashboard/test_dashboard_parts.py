@@ -4,6 +4,7 @@ says so; a bug in a round shows instead of stopping the refreshing)."""
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -107,3 +108,18 @@ def test_figures_older_than_two_rounds_are_stale():
     old = _good(1)
     aged = replace(status, good=replace(old, finished=old.finished - timedelta(seconds=30)))
     assert aged.stale and not replace(status, good=old).stale
+
+
+def test_serve_refuses_bad_input_in_one_line(cli):
+    """Before anything is read: a busy port (exit 1), too short an interval or no wallet (exit 2)."""
+    wallet = "0x" + "1" * 40
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _, err = cli("serve", wallet, "--chain", "devnet", "--port", str(port))
+    assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+    code, _, err = cli("serve", wallet, "--chain", "devnet", "--every", "1")
+    assert code == 2 and "--every" in err
+    code, _, err = cli("serve", "--chain", "devnet")
+    assert code == 2 and "give wallet addresses" in err
