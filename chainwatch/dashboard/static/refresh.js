@@ -9,6 +9,7 @@
   function refresh() {
     fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (answer) {
+        if (answer.status === 404) { window.location.reload(); }  // the loan is gone: say so
         if (!answer.ok) { throw new Error("HTTP " + answer.status); }
         return answer.text();
       })
