@@ -9,8 +9,6 @@ import pytest
 
 from tests.dashboard.conftest import free_port, screenshot
 
-pytestmark = pytest.mark.chain
-
 
 def devnet_args(devnet) -> list[str]:
     return ["--chain", "devnet", "--rpc", devnet.rpc_url]

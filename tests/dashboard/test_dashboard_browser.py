@@ -11,15 +11,12 @@ import json
 import time
 from decimal import Decimal
 
-import pytest
-
 from chainwatch.devnet.controls import set_btc_price
 from tests.cli.test_json_schemas import assert_valid
 from tests.dashboard.conftest import PHONE, screenshot
 
 D = Decimal
 EVERY = "3"  # seconds between readings: the page's refresh too
-pytestmark = pytest.mark.chain
 
 
 def devnet_args(devnet) -> list[str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
-
 from chainwatch.alerts.delivery import Notifier
 from chainwatch.alerts.thresholds import Thresholds
 from chainwatch.chains import get_chain
@@ -20,7 +18,6 @@ from tests.cli.test_json_schemas import assert_valid
 from tests.dashboard.conftest import PHONE, free_port, screenshot
 
 D = Decimal
-pytestmark = pytest.mark.chain
 
 
 def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page, tmp_path):
