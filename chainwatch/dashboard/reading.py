@@ -26,7 +26,7 @@ from chainwatch.model import Compounding, Position, Snapshot
 from chainwatch.risk.report import RiskSettings, build_report, report_json
 from chainwatch.risk.scenarios import StatusBands
 from chainwatch.risk.volatility import chain_btc_volatility
-from chainwatch.snapshot import read_snapshot
+from chainwatch.snapshot import raise_if_partial, read_snapshot
 
 # `risk`'s defaults: the dashboard's outlook and probability are the CLI's own figures.
 VOLATILITY_DAYS = 30
@@ -109,6 +109,7 @@ def read_all(target: Target) -> Reading:
     reading = Reading(target.chain.name, started, started, snapshot=snapshot)
     if snapshot.positions:
         try:
+            raise_if_partial(snapshot)  # as `risk`: no portfolio figure from a partial sum
             volatility = read_volatility(target, snapshot.block_number)
             risk = risk_document(target, snapshot.positions, RunContext.of(snapshot), volatility, None)
             reading = replace(reading, volatility=volatility, risk=risk)

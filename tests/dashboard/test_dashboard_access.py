@@ -3,10 +3,12 @@ nothing but GET, and no notify URL or RPC key in any answer."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 
 import pytest
 
+from chainwatch.devnet.node import rpc
 from tests.dashboard.conftest import free_port, screenshot
 
 
@@ -77,3 +79,26 @@ def test_rpc_keys_never_appear_and_a_dead_chain_says_so(devnet, serve, page):
     status, body = down.get("/api/track")
     assert status == 503 and "SECRET" not in body
     screenshot(page, "unreadable-chain")
+
+
+def test_a_partial_reading_is_labelled_partial(chain, cli, serve, page):
+    """The devnet's ETH/USD feed made to revert (real bytecode that always reverts): the two demo
+    loans holding WETH cannot be valued; the page names them, `/api/track` carries the CLI's
+    errors, and `/api/risk` refuses a portfolio of the rest, as `risk` does."""
+    rpc(chain.w3, "anvil_setCode", [chain.deployment.feeds["ETH/USD"], "0x60006000fd"])
+    wallets = list(chain.deployment.demo_wallets.values())
+    server = serve(*wallets, *devnet_args(chain), "--every", "60")
+    document = server.json("/api/track")
+    code, out, _ = cli("track", *wallets, *devnet_args(chain), "--block", str(document["block"]), "--format", "json")
+    assert code == 4 and json.loads(out)["errors"] == document["errors"] and len(document["errors"]) == 2
+    page.goto(server.url)
+    banners = page.locator("[data-state=partial]")
+    assert banners.count() == 2
+    assert {e["account"] for e in document["errors"]} <= {
+        a for a in wallets if any(a in banners.nth(i).inner_text() for i in range(2))
+    }
+    assert page.locator("article.loan").count() == len(document["positions"])
+    assert "leave out 2 loans that could not be read" in page.inner_text("[data-state=partial-summary]")
+    screenshot(page, "partial-reading")
+    status, body = server.get("/api/risk")
+    assert status == 503 and "not read" in body
