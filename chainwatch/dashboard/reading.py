@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chainwatch.adapters import adapter_class
 from chainwatch.chain import Chain
 from chainwatch.context import RunContext
 from chainwatch.costs.compare import Loan
@@ -22,7 +23,7 @@ from chainwatch.costs.markets import ChainTerms
 from chainwatch.costs.report import CompareSettings, read_terms
 from chainwatch.errors import ChainwatchError
 from chainwatch.export import snapshot_json
-from chainwatch.model import Compounding, Position, Snapshot
+from chainwatch.model import Position, Snapshot
 from chainwatch.risk.report import RiskSettings, build_report, report_json
 from chainwatch.risk.scenarios import StatusBands
 from chainwatch.risk.volatility import chain_btc_volatility
@@ -82,7 +83,8 @@ def risk_settings(target: Target, volatility: Decimal, target_ltv: Decimal | Non
         volatility=volatility,
         volatility_source=f"{target.chain.name} BTC/USD feed, {VOLATILITY_DAYS} days",
         bands=target.bands,
-        compounding=Compounding.PER_SECOND,
+        # as `risk` without --compounding: each position compounds as its protocol does
+        loan_compounding={m.name: adapter_class(m.protocol).interest_compounding for m in target.chain.markets},
         target_ltv=target_ltv,
     )
 
