@@ -30,6 +30,7 @@ from chainwatch.dashboard.reading import Reading, Target
 from chainwatch.dashboard.state import LiveState, Status
 from chainwatch.dashboard.views import FILTERS, Loan, find_loan, loan_key, loan_view, portfolio_view
 from chainwatch.errors import ChainwatchError
+from chainwatch.history.alerts_report import alerts_document
 from chainwatch.history.report import history_document
 from chainwatch.model import Position
 
@@ -150,6 +151,20 @@ def create_app(dashboard: Dashboard) -> Starlette:
             return JSONResponse({"error": error}, status_code=503)
         return _json(history_document(account, chain, rows))
 
+    def api_alerts(request: Request) -> Response:
+        """`history --alerts --format json [ACCOUNT] --chain C`: the outbox, sent and pending."""
+        text = request.query_params.get("account", "")
+        try:
+            account = parse_address(text) if text else None
+        except ChainwatchError as exc:
+            return JSONResponse({"error": f"?account=0x…: {exc}"}, status_code=400)
+        chain = dashboard.target.chain.name
+        try:
+            rows = dashboard.history.alerts(account, chain)
+        except ChainwatchError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503)
+        return _json(alerts_document(account, chain, rows))
+
     def api_status(request: Request) -> Response:
         status = dashboard.state.status()
         good = status.good
@@ -177,6 +192,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
         Route("/api/risk", api_risk, methods=["GET"]),
         Route("/api/compare", api_compare, methods=["GET"]),
         Route("/api/history", api_history, methods=["GET"]),
+        Route("/api/alerts", api_alerts, methods=["GET"]),
         Route("/api/status", api_status, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(files("chainwatch.dashboard") / "static")), name="static"),
     ]
@@ -218,12 +234,11 @@ def _history(dashboard: Dashboard, account: str, chain: str) -> tuple[list[Any],
 
 def _alerts(dashboard: Dashboard, position: Position) -> tuple[list[dict[str, Any]], str | None]:
     try:
-        rows = dashboard.history.alerts(position.account)
+        rows = dashboard.history.alerts(position.account, position.chain)
     except ChainwatchError as exc:
         return [], str(exc)
     return [
         row
         for row in rows
-        if (row["chain"], row["protocol"], row["market"].lower())
-        == (position.chain, position.protocol, position.market.lower())
+        if (row["protocol"], (row["market"] or "").lower()) == (position.protocol, position.market.lower())
     ], None

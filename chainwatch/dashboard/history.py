@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.errors import ChainwatchError
+from chainwatch.history.outbox import alert_log
 from chainwatch.history.store import HistoryRow, HistoryStore, database_url
 
 
@@ -42,10 +43,10 @@ class HistorySource:
     def readings(self, account: str, chain: str) -> list[HistoryRow]:
         return self.store().history(account, chain=chain)
 
-    def alerts(self, account: str) -> list[dict[str, Any]]:
-        """Every alert logged for `account`, oldest first; `delivered` false for one that did not
-        reach any notify target."""
-        return self.store().alert_log(account)
+    def alerts(self, account: str | None, chain: str) -> list[dict[str, Any]]:
+        """Every notification of the watch's outbox on `chain` (for `account`, and the watch's
+        own, when given), oldest first, `status` "sent" or "pending": `history --alerts`'s rows."""
+        return [row for row in alert_log(self.store(), account) if row["chain"] == chain]
 
     def close(self) -> None:
         with self._lock:

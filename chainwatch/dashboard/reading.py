@@ -22,8 +22,8 @@ from chainwatch.costs.compare import Loan
 from chainwatch.costs.markets import ChainTerms
 from chainwatch.costs.report import CompareSettings, read_terms
 from chainwatch.errors import ChainwatchError
-from chainwatch.export import snapshot_json
-from chainwatch.model import Position, Snapshot
+from chainwatch.export import readings_json
+from chainwatch.model import ChainReading, Position, Snapshot
 from chainwatch.risk.report import RiskSettings, build_report, report_json
 from chainwatch.risk.scenarios import StatusBands
 from chainwatch.risk.volatility import chain_btc_volatility
@@ -68,7 +68,9 @@ class Reading:
 
     def track_document(self) -> dict[str, Any] | None:
         """`track --format json` for the same wallets at the same block."""
-        return None if self.snapshot is None else snapshot_json(self.snapshot)
+        if self.snapshot is None:
+            return None
+        return readings_json([ChainReading(self.snapshot.chain, self.snapshot.chain_id, self.snapshot)])
 
     def position_report(self, position: Position) -> dict[str, Any] | None:
         """The position's entry of the `risk` report (JSON form), None when risk failed."""

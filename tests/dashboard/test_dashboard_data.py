@@ -27,7 +27,7 @@ def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page
     db = str(tmp_path / "history.sqlite3")
     refused = f"json://127.0.0.1:{free_port()}/alerts"  # nothing listens there: the alert is not delivered
     with HistoryStore.open(db) as store:
-        for measure, notify in (("0.5", []), ("0.85", []), ("0.92", [refused]), ("0.6", [])):
+        for measure, notify in (("0.5", []), ("0.85", []), ("0.92", []), ("0.6", [refused])):
             set_btc_price(chain.w3, chain.deployment, (start.liquidation_price_btc / D(measure)).quantize(D("0.01")))
             Watch(
                 devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier(notify), rpc=[chain.rpc_url]
@@ -38,7 +38,14 @@ def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page
     assert "LTV (4 readings)" in page.inner_text("#history")
     assert page.locator("#history svg.chart").count() == 2  # LTV and the BTC price
     rows = page.eval_on_selector_all("#alerts tbody tr", "rows => rows.map(r => r.innerText.split('\\t'))")
-    assert [row[-1] for row in rows] == ["sent", "not delivered", "sent"]  # newest first: recovery, 90%, 80%
+    code, out, err = cli("history", "--alerts", "--chain", "devnet", "--db", db, "--format", "json")
+    assert code == 0, err
+    alerts = server.json("/api/alerts")
+    assert alerts == json.loads(out)
+    mine = [a for a in alerts["alerts"] if a["account"] == wallet]
+    assert [row[-1].split(" (")[0] for row in rows] == [a["status"] for a in reversed(mine)]  # newest first
+    assert mine[-1]["status"] == "pending" and mine[0]["status"] == "sent"  # the refused one waits
+    assert_valid("history-alerts", alerts)
     code, out, err = cli("history", wallet, "--chain", "devnet", "--db", db, "--format", "json")
     assert code == 0, err
     api = server.json(f"/api/history?account={wallet}")
