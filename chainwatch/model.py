@@ -19,14 +19,19 @@ ZERO = Decimal(0)
 DAYS_PER_YEAR = 365  # Aave, Compound v3 and Morpho Blue all count a 365-day year
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_YEAR = DAYS_PER_YEAR * SECONDS_PER_DAY
+MONTHS_PER_YEAR = 12  # a lender compounding monthly counts months of 365/12 days
+# The largest sizes a user may type (an option, the config file): beyond them it is a typo, not a loan.
+MAX_LOAN_USD = Decimal("1e12")
+MAX_BTC = Decimal(21_000_000)  # every bitcoin there will ever be
 
 
 class Compounding(str, Enum):
-    """How a loan's interest compounds: CeFi term sheets quote simple or daily, Aave and Compound
-    v3 compound every second, Morpho Blue continuously (the adapter says which)."""
+    """How a loan's interest compounds: CeFi term sheets quote simple, daily or monthly, Aave and
+    Compound v3 compound every second, Morpho Blue continuously (the adapter says which)."""
 
     SIMPLE = "simple"
     DAILY = "daily"
+    MONTHLY = "monthly"
     PER_SECOND = "per-second"
     CONTINUOUS = "continuous"
 
@@ -94,6 +99,20 @@ class Position:
     timestamp: datetime
     collateral: tuple[Holding, ...] = field(default_factory=tuple)
     debt: tuple[Holding, ...] = field(default_factory=tuple)
+    # Lines this one loan brings to the alerts beside the command's thresholds, as LTVs: a
+    # lender's margin call and the loan's own warning lines (a CeFi loan's, from the loan book).
+    # The alert engine reads them from any position alike, whatever the protocol.
+    margin_call_ltv: Decimal | None = None
+    warn_ltvs: tuple[Decimal, ...] = ()
+    # How the loan's debt compounds when its terms say so (a CeFi loan's); None: the reader's
+    # convention (risk takes per-second for loans read on chain).
+    compounding: Compounding | None = None
+
+    @property
+    def alert_ltvs(self) -> tuple[Decimal, ...]:
+        """The position's own alert lines, margin call included, lowest first."""
+        own = {*self.warn_ltvs, *(() if self.margin_call_ltv is None else (self.margin_call_ltv,))}
+        return tuple(sorted(own))
 
     @property
     def collateral_usd(self) -> Decimal:
@@ -120,8 +139,12 @@ class Position:
 
     @property
     def max_ltv(self) -> Decimal | None:
+        """The borrow limit as an LTV; None without collateral, or when no holding states one
+        (a CeFi loan's lender publishes a margin call, not a borrow limit)."""
         collateral = self.collateral_usd
-        return self.borrow_limit_usd / collateral if collateral else None
+        if not collateral or all(h.max_ltv is None for h in self.collateral):
+            return None
+        return self.borrow_limit_usd / collateral
 
     @property
     def liquidation_ltv(self) -> Decimal | None:

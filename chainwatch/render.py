@@ -8,7 +8,7 @@ gets its own table titled with its full address, so the address can be copied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from rich.console import Group, RenderableType
@@ -59,13 +59,21 @@ def short_address(address: str) -> str:
     return f"{address[:6]}…{address[-4:]}"
 
 
+def market_label(protocol: str, market: str) -> str:
+    """The protocol, and under it the market when that is a name rather than a contract or id
+    (a CeFi loan's name): two loans of one lender must be told apart."""
+    if market.startswith("0x") or not market:
+        return escape(protocol)
+    return f"{escape(protocol)}\n[dim]{escape(market)}[/]"
+
+
 def position_columns(wide: bool) -> list[Column[Position]]:
     """The positions table's columns: the compact default, or with `wide` every figure at full
     precision. Ranks (`keep`) say what goes first on a narrow terminal: headroom and max LTV,
     then the debt and collateral amounts, never the market or the LTV."""
     liquidation_price = money if wide else whole_money
     columns: list[Column[Position]] = [
-        Column("market", lambda p: escape(p.protocol), keep=9, justify="left"),
+        Column("market", lambda p: market_label(p.protocol, p.market), keep=9, justify="left"),
         Column("collateral", lambda p: _amounts(p.collateral, p.collateral_usd, wide), keep=3, justify="left"),
         Column("debt", lambda p: _amounts(p.debt, p.debt_usd, wide), keep=2, justify="left"),
         Column("LTV", lambda p: percent(p.ltv), keep=8),
@@ -84,16 +92,25 @@ def position_columns(wide: bool) -> list[Column[Position]]:
     return columns
 
 
-def positions_table(snapshot: Snapshot, *, width: int = 80, wide: bool = False) -> RenderableType:
+def positions_table(
+    snapshot: Snapshot, *, width: int = 80, wide: bool = False, labels: Mapping[str, str] | None = None
+) -> RenderableType:
     """The snapshot's positions, one table per wallet, within `width` columns (see module doc),
-    under a heading naming the chain, its block and time."""
+    under a heading naming the chain, its block and time; a wallet's table is titled with its
+    full address and its label from `labels` (by address)."""
+    labels = {account.lower(): label for account, label in (labels or {}).items()}
+
+    def title(account: str) -> str:
+        label = labels.get(account.lower())
+        return escape(f"{account} · {label}" if label else account) or "loans without a wallet"
+
     columns = position_columns(wide)
     by_account: dict[str, list[Position]] = {}
     for position in snapshot.positions:
         by_account.setdefault(position.account, []).append(position)
 
     def tables(chosen: Sequence[Column[Position]]) -> list[Table]:
-        return [compact_table(escape(account), chosen, rows) for account, rows in by_account.items()]
+        return [compact_table(title(account), chosen, rows) for account, rows in by_account.items()]
 
     kept = fit_columns(columns, tables, width)
     heading = Text(f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC")
@@ -106,7 +123,9 @@ def positions_table(snapshot: Snapshot, *, width: int = 80, wide: bool = False) 
     return Group(*parts)
 
 
-def readings_table(readings: Sequence[ChainReading], *, width: int = 80, wide: bool = False) -> RenderableType:
+def readings_table(
+    readings: Sequence[ChainReading], *, width: int = 80, wide: bool = False, labels: Mapping[str, str] | None = None
+) -> RenderableType:
     """Positions grouped by chain, each group under its chain's block and time; a chain with no
     position says so; under them, in red, each chain that could not be read and why."""
     parts: list[RenderableType] = []
@@ -114,7 +133,7 @@ def readings_table(readings: Sequence[ChainReading], *, width: int = 80, wide: b
         if reading.snapshot is None:
             continue
         if reading.snapshot.positions:
-            parts.append(positions_table(reading.snapshot, width=width, wide=wide))
+            parts.append(positions_table(reading.snapshot, width=width, wide=wide, labels=labels))
         else:
             snapshot = reading.snapshot
             parts.append(Text(f"{snapshot.chain} · block {snapshot.block_number}: no positions"))

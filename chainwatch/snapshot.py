@@ -17,6 +17,7 @@ from chainwatch.adapters import adapter_class
 from chainwatch.chain import Chain, MarketConfig
 from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError, UnreadableError
+from chainwatch.loanbook.cefi import CEFI, CefiLoan, read_cefi_positions
 from chainwatch.model import ChainReading, Snapshot
 from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.rpc.concurrent import each
@@ -85,6 +86,7 @@ def read_snapshot(
     block: int | None = None,
     protocols: Sequence[str] = (),
     alongside_book: bool = False,
+    loans: Sequence[CefiLoan] = (),
 ) -> Snapshot:
     """All non-empty positions of `accounts` on `chain`, every read at the same block.
 
@@ -93,13 +95,20 @@ def read_snapshot(
 
     `accounts` are addresses or ENS names; a name resolves at that same block, through the same
     endpoints. `protocols` filters markets by adapter family or by market name (`aave-v3`, `spark`).
+    CeFi `loans` (from the loan book) join as positions valued at the chain's BTC/USD feed there;
+    a filter keeps them when it names `cefi`.
     """
-    markets = select_markets(chain, protocols)
+    on_chain = [p for p in protocols if p != CEFI]
+    markets = select_markets(chain, on_chain) if on_chain or not protocols else []
+    loans = loans if not protocols or CEFI in protocols else ()
     reader = open_reader(chain, rpc, block, alongside_book=alongside_book)
     wallets = list(dict.fromkeys(resolve_accounts(chain, accounts, lambda: reader)))
     adapters = [adapter_class(market.protocol)(chain, market) for market in markets]
     # Markets are read side by side, so their rounds of reads share HTTP requests.
-    per_market = reader.gather([partial(adapter.read_positions, reader, wallets) for adapter in adapters])
+    per_market = reader.gather(
+        [partial(adapter.read_positions, reader, wallets) for adapter in adapters]
+        + ([partial(read_cefi_positions, reader, chain, loans)] if loans else [])
+    )
     positions = [position for reading in per_market for position in reading.positions]
     return Snapshot(
         chain=chain.name,
@@ -119,6 +128,7 @@ def read_chains(
     rpc: Mapping[str, Sequence[str]] | None = None,
     block: int | None = None,
     protocols: Sequence[str] = (),
+    loans: Sequence[CefiLoan] = (),
 ) -> list[ChainReading]:
     """Every chain's positions of `accounts`, the chains read concurrently, each at its own block.
 
@@ -129,6 +139,7 @@ def read_chains(
     the first chain with a registry, and the addresses read on every chain. A chain that cannot
     be read (no endpoint answers, an endpoint on another chain, a failed read) comes back with
     its `error` set; bad input (an unknown protocol, a name that does not resolve) raises.
+    CeFi `loans` are valued once, on the first chain read (at its BTC/USD feed and block).
     """
     chosen = _chains_with_markets(chains, protocols)
     several = len(chosen) > 1
@@ -148,6 +159,7 @@ def read_chains(
                 block=block,
                 protocols=[p for p in protocols if p in _market_labels(chain)],
                 alongside_book=several,
+                loans=loans if chain is chosen[0] else (),
             )
         except UnreadableError as exc:
             return ChainReading(chain.name, chain.chain_id, error=str(exc))
@@ -181,7 +193,9 @@ def _summed_progress(
 
 
 def _market_labels(chain: Chain) -> set[str]:
-    return {m.protocol for m in chain.markets} | {m.name for m in chain.markets}
+    """What a --protocol filter may name on `chain`: its markets' families and names, and `cefi`
+    (the loan book's loans, valued at any chain's BTC/USD feed)."""
+    return {m.protocol for m in chain.markets} | {m.name for m in chain.markets} | {CEFI}
 
 
 def _chains_with_markets(chains: Sequence[Chain], protocols: Sequence[str]) -> list[Chain]:

@@ -29,6 +29,7 @@ from chainwatch.chain import Chain
 from chainwatch.errors import UnreadableError
 from chainwatch.history.outbox import Delivery, Notice, Outbox, watch_key
 from chainwatch.history.store import HistoryStore
+from chainwatch.loanbook import CefiLoan
 from chainwatch.model import Snapshot
 from chainwatch.rpc import RpcError
 from chainwatch.rpc.urls import rpc_urls
@@ -74,6 +75,7 @@ class Watch:
         unreadable_after: int = DEFAULT_UNREADABLE_AFTER,
         undelivered_after: float = DEFAULT_UNDELIVERED_AFTER,
         heartbeat: float | None = None,
+        loans: Sequence[CefiLoan] = (),
     ) -> None:
         self.chain = chain
         self.accounts = list(accounts)
@@ -81,10 +83,13 @@ class Watch:
         self.notifier = notifier
         self.endpoints = rpc_urls(chain, rpc)
         self.protocols = list(protocols)
+        self.loans = list(loans)
         state = store.alert_state(chain.name)
         self.monitor = ReadMonitor(chain.name, unreadable_after, state.pop(watch_key(chain.name), ()))
         self.tracker = AlertTracker(thresholds, state, own_lines)
-        self.tracker.remember(store.latest_positions(chain.name, self.accounts))
+        # A CeFi loan's account is its label (or empty): its last reading is stored under that.
+        owners = [*self.accounts, *(loan.label for loan in self.loans)]
+        self.tracker.remember(store.latest_positions(chain.name, owners))
         self.outbox = Outbox(store, notifier)
         self.undelivered_after = undelivered_after
         self.heartbeat = heartbeat
@@ -96,7 +101,9 @@ class Watch:
     def tick(self) -> Reading:
         """One reading: read, record with its notifications, deliver what is due."""
         try:
-            snapshot = read_snapshot(self.chain, self.accounts, rpc=self.endpoints, protocols=self.protocols)
+            snapshot = read_snapshot(
+                self.chain, self.accounts, rpc=self.endpoints, protocols=self.protocols, loans=self.loans
+            )
         except (RpcError, UnreadableError) as exc:  # a bad input (an unknown --protocol) is not blindness
             _, queued = self._record(None, self.monitor.failed(str(exc)))
             deliveries, overdue = self._deliver()

@@ -63,7 +63,7 @@ def private_user_dirs(tmp_path_factory) -> Iterator[None]:
     patch = pytest.MonkeyPatch()
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         patch.setenv(var, str(tmp_path_factory.mktemp(var.lower())))
-    for var in ("CHAINWATCH_ADDRESS_BOOK", "CHAINWATCH_RPC_URL", "ETH_RPC_URL", "CHAINWATCH_DB"):
+    for var in ("CHAINWATCH_ADDRESS_BOOK", "CHAINWATCH_RPC_URL", "ETH_RPC_URL", "CHAINWATCH_DB", "CHAINWATCH_CONFIG"):
         patch.delenv(var, raising=False)
     yield
     patch.undo()

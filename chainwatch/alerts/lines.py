@@ -91,6 +91,15 @@ class Line:
 LIQUIDATION = Line(LineKind.liquidation, Decimal(1))
 
 
+def position_lines(position: Position) -> list[Line]:
+    """The lines a position carries itself (a CeFi loan's, from the loan book): its lender's
+    margin call and its own warning LTVs. Read from any position alike, whatever the protocol."""
+    lines = [Line(LineKind.ltv, value) for value in position.warn_ltvs]
+    if position.margin_call_ltv is not None:
+        lines.append(Line(LineKind.margin_call, position.margin_call_ltv))
+    return lines
+
+
 def severity(line: Line, position: Position) -> tuple[int, Decimal]:
     """Sort key: liquidation above everything, the others by the LTV they stand for."""
     if line.kind is LineKind.liquidation:

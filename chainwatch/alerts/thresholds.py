@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chainwatch.alerts.lines import LIQUIDATION, Line, LineKind, severity
+from chainwatch.alerts.lines import LIQUIDATION, Line, LineKind, position_lines, severity
 from chainwatch.model import Position
 from chainwatch.risk.errors import RiskInputError, require_fraction, require_non_negative
 
@@ -61,8 +61,9 @@ class Thresholds:
 
     def lines_for(self, position: Position, own: Sequence[Line] = ()) -> list[Line]:
         """Every line `position` is judged against, least severe first: the user's, the
-        position's own (a lender's margin call), and liquidation."""
-        unique = {line.key: line for line in (*self.lines, *own, LIQUIDATION)}
+        position's own (those it carries, `Position.margin_call_ltv` and `warn_ltvs`, and any
+        `own` given), and liquidation."""
+        unique = {line.key: line for line in (*self.lines, *position_lines(position), *own, LIQUIDATION)}
         return sorted(unique.values(), key=lambda line: severity(line, position))
 
     def crossed(self, position: Position, own: Sequence[Line] = ()) -> list[Line]:

@@ -15,6 +15,8 @@ from rich.console import Console
 
 from chainwatch.errors import ChainwatchError
 from chainwatch.files import check_writable, write_atomic
+from chainwatch.model import MAX_BTC as MAX_BTC  # re-exported beside the options that take them
+from chainwatch.model import MAX_LOAN_USD as MAX_LOAN_USD
 
 app = typer.Typer(
     help="Read-only risk monitor for bitcoin-backed DeFi loans.",
@@ -124,7 +126,5 @@ def parse_optional_amount(option: str, text: str | None, maximum: Decimal) -> De
     return None if text is None else parse_amount(option, text, maximum)
 
 
-# The largest sizes an option takes: beyond them the input is a typo, not a loan.
-MAX_LOAN_USD = Decimal("1e12")
-MAX_BTC = Decimal(21_000_000)  # every bitcoin there will ever be
+# The largest price an option takes (the largest loan and BTC amount are the model's).
 MAX_PRICE_USD = Decimal("1e9")

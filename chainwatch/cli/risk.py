@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from chainwatch.adapters import adapter_class
-from chainwatch.chains import get_chain
 from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
     MAX_BTC,
@@ -19,7 +18,6 @@ from chainwatch.cli.app import (
     MAX_PRICE_USD,
     AddressBookOption,
     BlockOption,
-    ChainOption,
     OutputOption,
     RpcOption,
     app,
@@ -31,8 +29,9 @@ from chainwatch.cli.app import (
     render_text,
     stdout,
 )
+from chainwatch.cli.config import ConfigChainOption, ConfigOption, config_chain, wallets_and_loans
 from chainwatch.context import RunContext
-from chainwatch.ens import parse_account
+from chainwatch.loanbook import load_loan_book
 from chainwatch.model import Compounding, Position
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.manual import manual_position
@@ -82,7 +81,7 @@ def risk(
     volatility_days: Annotated[int, typer.Option(min=2, max=365, help="Days of BTC/USD feed rounds to read.")] = 30,
     paths: Annotated[int, typer.Option(min=2, max=10_000_000, help="Monte Carlo paths.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 0,
-    chain: ChainOption = "ethereum",
+    chain: ConfigChainOption = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: Annotated[
@@ -96,18 +95,21 @@ def risk(
         Path | None,
         typer.Option(callback=plot_option_path, help="Also draw LTV against BTC price into this .png or .svg."),
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
-    """How close loans are to liquidation, and what BTC moves and time would do to them."""
-    chain_config = get_chain(chain, address_book)
+    """How close loans are to liquidation, and what BTC moves and time would do to them.
+
+    With neither wallets nor a hand-typed loan, the config file's wallets and CeFi loans."""
+    book = load_loan_book(config)
+    chain_config = config_chain(chain, book, address_book)
+    chain = chain_config.name
     if addresses and btc is not None:
         raise RiskInputError("give wallet addresses or a hand-typed loan (--btc …), not both")
-    if addresses:
+    live = btc is None and bool(addresses or book.wallets or book.loans)
+    if live:
+        accounts, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
         snapshot = read_snapshot(
-            chain_config,
-            [parse_account(a) for a in addresses],
-            rpc=rpc or (),
-            block=block,
-            protocols=protocol or (),
+            chain_config, accounts, rpc=rpc or (), block=block, protocols=protocol or (), loans=loans
         )
         raise_if_partial(snapshot)  # a portfolio of the positions that did read would be a partial sum
         if not snapshot.positions:
@@ -160,7 +162,8 @@ def _typed_loan(
 ) -> Position:
     if btc is None or btc_price is None or loan is None or liquidation_ltv is None:
         raise RiskInputError(
-            "no position: give wallet addresses, or a loan as --btc, --btc-price, --loan and --liquidation-ltv"
+            "no position: give wallet addresses, a loan as --btc, --btc-price, --loan and --liquidation-ltv, "
+            "or wallets and loans in the config file"
         )
     return manual_position(
         btc=parse_amount("--btc", btc, MAX_BTC),

@@ -27,10 +27,12 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
+from chainwatch.cli.config import ConfigOption, wallets_and_loans
 from chainwatch.ens import parse_account
 from chainwatch.errors import EXIT_UNREADABLE, ChainwatchError, UnreadableError
 from chainwatch.export import readings_csv, readings_json
 from chainwatch.files import read_text
+from chainwatch.loanbook import load_loan_book
 from chainwatch.model import ChainReading
 from chainwatch.render import readings_table
 from chainwatch.rpc.reader import read_progress
@@ -82,7 +84,9 @@ def track(
     chain: Annotated[
         list[str] | None,
         typer.Option(
-            "--chain", help="Chain from the address book (repeatable; default: every built-in mainnet, read at once)."
+            "--chain",
+            help="Chain from the address book (repeatable; default: the config's chains, else every built-in "
+            "mainnet, read at once).",
         ),
     ] = None,
     rpc: RpcOption = None,
@@ -96,17 +100,18 @@ def track(
     output: OutputOption = None,
     detail: Annotated[bool, typer.Option(help="CSV: add one row per holding.")] = False,
     wide: Annotated[bool, typer.Option(help="Table: every column (max LTV, headroom) and full precision.")] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Show the WBTC lending positions of wallets on one or several chains, each chain read at
     one block. A chain that cannot be read is reported (exit code 4); the others still show."""
-    accounts = [parse_account(a) for a in addresses or ()]  # names resolve at the snapshot's block
+    book = load_loan_book(config)  # with no wallet named: the config's wallets and CeFi loans
+    named = [parse_account(a) for a in addresses or ()]  # names resolve at the snapshot's block
     if wallets:
-        accounts += read_wallets_file(wallets)
-    if not addresses and not wallets:
-        raise typer.BadParameter("give wallet addresses, or --wallets FILE", param_hint="ADDRESSES")
-    if not accounts:
-        raise WalletsFileError(f"{wallets}: no wallets in the file")
-    chains = get_chains(chain or (), address_book)
+        named += read_wallets_file(wallets)
+        if not named:
+            raise WalletsFileError(f"{wallets}: no wallets in the file")
+    accounts, loans = wallets_and_loans(named, book, hint="wallet addresses, or --wallets FILE")
+    chains = get_chains(chain or book.chains, address_book)
     if len(chains) > 1 and (rpc or block):
         # One endpoint serves one chain, and block numbers differ from chain to chain.
         option = "--rpc" if rpc else "--block"
@@ -118,10 +123,11 @@ def track(
             rpc={c.name: rpc for c in chains} if rpc else None,
             block=block,
             protocols=protocol or (),
+            loans=loans,
         )
     if len(readings) == 1 and readings[0].error:
         raise UnreadableError(readings[0].error)  # one chain: its error is the whole answer
-    _show(readings, output_format, output, detail=detail, wide=wide)
+    _show(readings, output_format, output, detail=detail, wide=wide, labels=book.labels)
     failed = [r for r in readings if r.error]
     if failed:
         if output_format is not OutputFormat.table or output:
@@ -136,14 +142,20 @@ def track(
 
 
 def _show(
-    readings: list[ChainReading], output_format: OutputFormat, output: Path | None, *, detail: bool, wide: bool
+    readings: list[ChainReading],
+    output_format: OutputFormat,
+    output: Path | None,
+    *,
+    detail: bool,
+    wide: bool,
+    labels: dict[str, str],
 ) -> None:
     if output_format is OutputFormat.json:
         emit(json.dumps(readings_json(readings), indent=2) + "\n", output)
     elif output_format is OutputFormat.csv:
         emit(readings_csv(readings, detail), output)
     elif output:
-        emit(render_text(readings_table(readings, width=TEXT_FILE_WIDTH, wide=wide)), output)
+        emit(render_text(readings_table(readings, width=TEXT_FILE_WIDTH, wide=wide, labels=labels)), output)
     elif (
         len(readings) == 1
         and readings[0].snapshot
@@ -151,4 +163,4 @@ def _show(
     ):
         stderr.print(f"no positions at block {readings[0].snapshot.block_number}")
     else:
-        stdout.print(readings_table(readings, width=stdout.width, wide=wide))
+        stdout.print(readings_table(readings, width=stdout.width, wide=wide, labels=labels))

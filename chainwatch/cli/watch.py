@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from chainwatch.alerts import Event, EventKind, Line, LineKind, Notifier, Thresholds, compose
+from chainwatch.alerts import Event, EventKind, Line, LineKind, Thresholds, compose
 from chainwatch.alerts.readings import DEFAULT_UNREADABLE_AFTER
 from chainwatch.alerts.thresholds import DEFAULT_HYSTERESIS
 from chainwatch.chain import Chain
@@ -33,7 +33,6 @@ from chainwatch.cli.app import (
     BlockOption,
     ChainOption,
     FormatOption,
-    OptionValueError,
     OutputFormat,
     OutputOption,
     RpcOption,
@@ -43,9 +42,17 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
+from chainwatch.cli.config import (
+    ConfigChainOption,
+    ConfigOption,
+    config_chain,
+    config_notifier,
+    wallets_and_loans,
+)
 from chainwatch.ens import is_name, parse_account
 from chainwatch.errors import UnreadableError
 from chainwatch.export import decimal_text, snapshot_json
+from chainwatch.loanbook import CEFI, LoanBook, load_loan_book
 from chainwatch.model import Position, Snapshot
 from chainwatch.render import health, percent, positions_table, short_address, whole_money
 from chainwatch.risk.errors import RiskInputError
@@ -56,6 +63,7 @@ from chainwatch.tablefit import Column, fitted_table
 from chainwatch.timetext import parse_duration, parse_time
 
 if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
+    from chainwatch.history.store import HistoryRow
     from chainwatch.watch import Reading, Watch
 
 EXIT_PAST_THRESHOLD = 3
@@ -81,15 +89,27 @@ WarnOption = Annotated[
     ),
 ]
 WalletsArgument = Annotated[list[str], typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")]
+ConfigWalletsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth) [default: the config's wallets and loans]."),
+]
 LtvOption = Annotated[
     list[Decimal] | None,
     typer.Option("--ltv", help="Threshold as an absolute LTV instead, e.g. 0.65 (repeatable)."),
 ]
 
 
-def _thresholds(warn: list[Decimal] | None, ltv: list[Decimal] | None, hysteresis: Decimal) -> Thresholds:
+def _thresholds(
+    warn: list[Decimal] | None, ltv: list[Decimal] | None, hysteresis: Decimal | None, book: LoanBook
+) -> Thresholds:
+    """--warn or --ltv, else the config's thresholds, else the defaults; --hysteresis over any."""
     if warn and ltv:
         raise RiskInputError("give thresholds either with --warn (of the liquidation LTV) or with --ltv, not both")
+    configured = book.thresholds if not (warn or ltv) else None
+    if configured:
+        band = configured.hysteresis if hysteresis is None else hysteresis
+        return Thresholds.build(configured.levels, relative=configured.relative, hysteresis=band)
+    hysteresis = DEFAULT_HYSTERESIS if hysteresis is None else hysteresis
     if ltv:
         return Thresholds.build(ltv, relative=False, hysteresis=hysteresis)
     if warn:
@@ -194,7 +214,7 @@ def _overdue_line(row: dict[str, Any]) -> str:
 
 @app.command()
 def watch(
-    addresses: WalletsArgument,
+    addresses: ConfigWalletsArgument = None,
     every: Annotated[str, typer.Option(help="Interval between readings: 60, 90s, 5m, 1h.")] = "60",
     notify: Annotated[
         list[str] | None,
@@ -205,8 +225,12 @@ def watch(
     warn: WarnOption = None,
     ltv: LtvOption = None,
     hysteresis: Annotated[
-        Decimal, typer.Option(help="How far under a threshold a position must fall to clear it (threshold units).")
-    ] = DEFAULT_HYSTERESIS,
+        Decimal | None,
+        typer.Option(
+            help="How far under a threshold a position must fall to clear it (threshold units) "
+            f"[default: the config's, else {DEFAULT_HYSTERESIS}]."
+        ),
+    ] = None,
     unreadable_after: Annotated[
         int, typer.Option(min=1, help="Notify that the watch cannot read after this many failed readings in a row.")
     ] = DEFAULT_UNREADABLE_AFTER,
@@ -214,15 +238,18 @@ def watch(
         str, typer.Option(help="Report a notification still undelivered after this long (15m, 1h).")
     ] = "15m",
     heartbeat: Annotated[str | None, typer.Option(help='Also notify "still watching" this often, e.g. 24h.')] = None,
-    chain: ChainOption = "ethereum",
+    chain: ConfigChainOption = None,
     rpc: RpcOption = None,
     protocol: ProtocolOption = None,
     address_book: AddressBookOption = None,
     db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Read positions every interval, store each snapshot, alert on threshold crossings.
 
-    One watch per history database: a second one exits 1 naming the one running.
+    One watch per history database: a second one exits 1 naming the one running. With no wallet
+    named, the config's wallets and CeFi loans; its thresholds, notify URLs and database apply
+    where the command line gives none.
     """
     from chainwatch.history import HistoryStore
     from chainwatch.history.lock import watch_lock
@@ -231,11 +258,14 @@ def watch(
     interval = parse_duration(every).total_seconds()
     overdue_after = parse_duration(undelivered_after).total_seconds()
     beat = parse_duration(heartbeat).total_seconds() if heartbeat else None
-    thresholds = _thresholds(warn, ltv, hysteresis)
-    notifier = Notifier(notify or [])
-    chain_config = get_chain(chain, address_book)
-    select_markets(chain_config, protocol or ())  # an unknown --protocol is bad input, before any reading
-    accounts = _wallets(addresses, chain_config, rpc)
+    book = load_loan_book(config)
+    thresholds = _thresholds(warn, ltv, hysteresis, book)
+    notifier = config_notifier(notify, book)
+    chain_config = config_chain(chain, book, address_book)
+    chain = chain_config.name
+    select_markets(chain_config, [p for p in protocol or () if p != CEFI])  # an unknown --protocol: bad input
+    named, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
+    accounts = _wallets(named, chain_config, rpc)
     stop = threading.Event()
     signals: list[str] = []
 
@@ -244,7 +274,7 @@ def watch(
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts at once
 
-    with HistoryStore.open(db) as store, watch_lock(store):
+    with HistoryStore.open(db or book.db) as store, watch_lock(store):
         previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         watcher = Watch(
             chain_config,
@@ -257,9 +287,11 @@ def watch(
             unreadable_after=unreadable_after,
             undelivered_after=overdue_after,
             heartbeat=beat,
+            loans=loans,
         )
+        cefi = f" and {len(loans)} CeFi loan(s)" if loans else ""
         stderr.print(
-            f"watching {len(accounts)} wallet(s) on {chain} every {interval:g}s; history in {store.location}; "
+            f"watching {len(accounts)} wallet(s){cefi} on {chain} every {interval:g}s; history in {store.location}; "
             f"alerts to {', '.join(notifier.targets) or 'the terminal only'}",
             highlight=False,
         )
@@ -299,10 +331,10 @@ def watch(
 
 @app.command()
 def check(
-    addresses: WalletsArgument,
+    addresses: ConfigWalletsArgument = None,
     warn: WarnOption = None,
     ltv: LtvOption = None,
-    chain: ChainOption = "ethereum",
+    chain: ConfigChainOption = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: ProtocolOption = None,
@@ -311,25 +343,29 @@ def check(
     output: OutputOption = None,
     record: Annotated[bool, typer.Option(help="Also store the reading in the history (--db).")] = False,
     db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Read once; exit 3 when any position is past a threshold, 4 when the positions could not
     be read, 0 when all were read and all are fine.
 
-    With several thresholds, "past" means past the lowest one. Meant for cron and CI.
+    With several thresholds, "past" means past the lowest one (a CeFi loan's own lines count).
+    With no wallet named, the config's wallets and CeFi loans. Meant for cron and CI.
     """
-    thresholds = _thresholds(warn, ltv, DEFAULT_HYSTERESIS)
-    chain_config = get_chain(chain, address_book)
+    book = load_loan_book(config)
+    thresholds = _thresholds(warn, ltv, None, book)
+    chain_config = config_chain(chain, book, address_book)
     endpoints = rpc_urls(chain_config, rpc or ())
+    accounts, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
     try:
         snapshot = read_snapshot(
-            chain_config, _accounts(addresses), rpc=endpoints, block=block, protocols=protocol or ()
+            chain_config, accounts, rpc=endpoints, block=block, protocols=protocol or (), loans=loans
         )
     except RpcError as exc:  # a blind check is never "all fine"
         raise UnreadableError(f"could not read {chain_config.name}: {exc}") from None
     if record:
         from chainwatch.history import HistoryStore
 
-        with HistoryStore.open(db) as store:
+        with HistoryStore.open(db or book.db) as store:
             store.save_snapshot(snapshot, endpoints)
     crossed = {id(p): thresholds.crossed(p) for p in snapshot.positions}
     events = [
@@ -393,7 +429,11 @@ def _emit_check(
 @app.command()
 def history(
     address: Annotated[
-        str | None, typer.Argument(help="Wallet address (0x…) or ENS name (name.eth); optional with --alerts.")
+        str | None,
+        typer.Argument(
+            help="Wallet address (0x…) or ENS name (name.eth) [default: the config's wallets and loans; "
+            "every wallet with --alerts]."
+        ),
     ] = None,
     since: Annotated[str | None, typer.Option(help="From this date or time (UTC), e.g. 2026-01-31.")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date or time (UTC).")] = None,
@@ -413,26 +453,36 @@ def history(
     db: DbOption = None,
     rpc: RpcOption = None,
     address_book: AddressBookOption = None,
+    config: ConfigOption = None,
 ) -> None:
-    """LTV, health factor, BTC price, debt and collateral over time, from the stored history;
-    or, with --alerts, every notification and whether it was delivered."""
+    """LTV, health factor, BTC price, debt and collateral over time, from the stored history
+    (with no wallet named, of the config's wallets and CeFi loans); or, with --alerts, every
+    notification and whether it was delivered."""
     from chainwatch.history import HistoryStore
     from chainwatch.history.plot import write_plot
     from chainwatch.history.report import history_csv, history_document, history_table
 
-    if address is None and not alerts:
-        raise OptionValueError("give a wallet address, or --alerts for the notifications of every wallet")
+    book = load_loan_book(config)
     account = parse_account(address) if address else None
     if account and is_name(account):
-        (account,) = _wallets([account], get_chain(chain or "ethereum", address_book), rpc)
+        (account,) = _wallets([account], config_chain(chain, book, address_book), rpc)
     if alerts:
-        _emit_alerts(db, account, chain, output_format, output)
+        _emit_alerts(db or book.db, account, chain, output_format, output)
         return
-    assert account is not None
-    with HistoryStore.open(db) as store:
-        rows = store.history(
-            account, chain=chain, since=parse_time(since) if since else None, until=parse_time(until) if until else None
-        )
+    named, loans = wallets_and_loans([account] if account else None, book, hint="a wallet address, or --alerts")
+    if any(is_name(owner) for owner in named):
+        named = _wallets(named, config_chain(chain, book, address_book), rpc)
+    first, last = (parse_time(since) if since else None), (parse_time(until) if until else None)
+    with HistoryStore.open(db or book.db) as store:
+
+        def stored(owner: str) -> list[HistoryRow]:
+            return store.history(owner, chain=chain, since=first, until=last)
+
+        rows = [row for owner in named for row in stored(owner)]
+        names = {loan.name for loan in loans}  # a CeFi loan's account is its label, often empty
+        for label in dict.fromkeys(loan.label for loan in loans):
+            rows += [row for row in stored(label) if row.market in names]
+    rows.sort(key=lambda row: (row.timestamp, row.block_number, row.account, row.protocol, row.market))
     if plot:
         write_plot(rows, plot)
         stderr.print(f"wrote {plot}")
@@ -445,7 +495,9 @@ def history(
     elif rows:
         stdout.print(history_table(rows, stdout.width))
     else:
-        stderr.print(f"no history for {account}: run `chainwatch watch` or `chainwatch backfill` first")
+        stderr.print(
+            f"no history for {account or 'the config file'}: run `chainwatch watch` or `chainwatch backfill` first"
+        )
 
 
 def _emit_alerts(

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chainwatch.costs.gas import GasCostUsd, gas_cost_usd
-from chainwatch.costs.interest import MONTHS_PER_YEAR, loan_growth
+from chainwatch.costs.interest import loan_growth
 from chainwatch.costs.lifecycle import GasUnits, gas_units_for
 from chainwatch.costs.markets import ChainTerms, DefiMarket
 from chainwatch.costs.offers import Offer
-from chainwatch.model import DAYS_PER_YEAR
+from chainwatch.model import DAYS_PER_YEAR, MONTHS_PER_YEAR
 
 ZERO = Decimal(0)
 CEFI = "cefi"

@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import RenderableType
-from rich.markup import escape
 
 from chainwatch.context import iso_time
 from chainwatch.export import decimal_text, neutralise_formula
 from chainwatch.history.store import HistoryRow
-from chainwatch.render import health, money, percent, short_address, whole_money
+from chainwatch.render import health, market_label, money, percent, short_address, whole_money
 from chainwatch.tablefit import Column, fitted_table
 
 HISTORY_COLUMNS = [
@@ -49,9 +48,10 @@ def history_json(rows: Sequence[HistoryRow]) -> list[dict[str, Any]]:
     return [row_json(row) for row in rows]
 
 
-def history_document(account: str, chain: str | None, rows: Sequence[HistoryRow]) -> dict[str, Any]:
+def history_document(account: str | None, chain: str | None, rows: Sequence[HistoryRow]) -> dict[str, Any]:
     """`history --format json`: the readings, opened by the context every command's JSON has;
-    its block and time are the latest reading's (null when there is none)."""
+    its block and time are the latest reading's (null when there is none). `account` is null
+    for the config file's wallets and loans together."""
     latest = max(rows, key=lambda row: row.timestamp, default=None)
     return {
         "chain": chain
@@ -81,7 +81,7 @@ def history_table(rows: Sequence[HistoryRow], width: int = 80) -> RenderableType
         Column("time (UTC)", lambda row: f"{row.timestamp:%Y-%m-%d %H:%M:%S}", keep=11, justify="left"),
         Column("block", lambda row: str(row.block_number), keep=2),
         Column("account", lambda row: short_address(row.account), keep=1, justify="left"),
-        Column("market", lambda row: escape(row.protocol), keep=9, justify="left"),
+        Column("market", lambda row: market_label(row.protocol, row.market), keep=9, justify="left"),
         Column("LTV", lambda row: percent(row.ltv), keep=10),
         Column("liq. LTV", lambda row: percent(row.liquidation_ltv), keep=6),
         Column("health", lambda row: health(row.health_factor), keep=8),

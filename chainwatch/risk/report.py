@@ -59,9 +59,12 @@ class RiskSettings:
 
     def compounding_of(self, position: Position) -> tuple[Compounding, str]:
         """How `position`'s debt compounds, and where that comes from: `--compounding`, the
-        protocol (Aave and Comet per second, Morpho continuously), or the hand-typed default."""
+        loan's own terms (a CeFi loan's), the protocol (Aave and Comet per second, Morpho
+        continuously), or the hand-typed default."""
         if self.compounding is not None:
             return self.compounding, "--compounding"
+        if position.compounding is not None:  # the loan's own terms (a CeFi loan's)
+            return position.compounding, "loan"
         own = self.loan_compounding.get(position.protocol)
         return (own, "protocol") if own is not None else (Compounding.DAILY, "default")
 

@@ -75,7 +75,8 @@ def _summary(p: dict[str, Any]) -> Table:
         if w["add_btc"] is not None:
             after = w["liquidation_price_after_add_btc"]
             rows.append(("… or add BTC", f"{w['add_btc']:,.8f} → liq. {money(after)}"))
-    return _facts(" · ".join(part for part in (p["protocol"], p["account"]) if part), rows)
+    name = "" if p["market"].startswith("0x") else p["market"]  # a CeFi loan's name tells loans apart
+    return _facts(" · ".join(part for part in (p["protocol"], name, p["account"]) if part), rows)
 
 
 def _interest(p: dict[str, Any], compounding: str) -> Table:

@@ -11,24 +11,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from chainwatch.devnet.controls import advance_time
-from chainwatch.schemas import COMMANDS, load_schema
-
-
-def validator(command: str) -> Draft202012Validator:
-    schemas = [load_schema(name) for name in ("common", *COMMANDS)]
-    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas)
-    schema = load_schema(command)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry)
-
-
-def assert_valid(command: str, document: dict) -> None:
-    errors = sorted(validator(command).iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+from tests.helpers.schemas import assert_valid, validator
 
 
 @pytest.fixture

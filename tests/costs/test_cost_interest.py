@@ -1,4 +1,4 @@
-"""Compounding conventions: monthly added here, the rest deferred to the risk engine."""
+"""Compounding conventions named in an offer: each is the risk engine's, monthly included."""
 
 from decimal import Decimal
 

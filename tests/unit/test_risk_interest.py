@@ -62,6 +62,18 @@ def test_accrue_grows_each_debt_at_its_own_rate_and_leaves_collateral():
     days=st.integers(min_value=1, max_value=3650),
 )
 def test_more_frequent_compounding_never_accrues_less(apr, days):
-    simple, daily, per_second, continuous = (growth_factor(apr, days, c) for c in Compounding)
-    assert simple <= daily <= per_second <= continuous
+    simple, daily, monthly, per_second, continuous = (growth_factor(apr, days, c) for c in Compounding)
+    assert simple <= monthly <= daily <= per_second <= continuous
     assert growth_factor(apr, days + 1, Compounding.DAILY) > daily
+
+
+def test_a_part_period_earns_simple_interest_after_the_whole_ones():
+    # 10.5 days of daily compounding at 8%: ten compounded days, then half a day's simple interest:
+    # (1 + 0.08/365)^10 × (1 + 0.08/365 × 0.5)
+    daily = D("0.08") / 365
+    assert growth_factor(APR, D("10.5"), Compounding.DAILY) == (1 + daily) ** 10 * (1 + daily * D("0.5"))
+    # Monthly months are 365/12 days: 45.625 days are 1.5 months, one compounded and half simple.
+    monthly = D("0.08") / 12
+    assert growth_factor(APR, D("45.625"), Compounding.MONTHLY) == (1 + monthly) * (1 + monthly * D("0.5"))
+    # Whole days give what whole days always gave.
+    assert growth_factor(APR, D(180), Compounding.DAILY) == growth_factor(APR, 180, Compounding.DAILY)
