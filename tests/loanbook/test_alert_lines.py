@@ -1,5 +1,6 @@
 """A CeFi loan's margin call and own warning lines reach the alert engine through the position
-(`Position.alert_ltvs`), beside the command's thresholds, with no CeFi branch in the engine."""
+(`Position.margin_call_ltv`, `warn_ltvs`), beside the command's thresholds, with no CeFi branch
+in the engine."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from chainwatch.alerts import AlertKind, AlertTracker, Thresholds, compose
+from chainwatch.alerts import LIQUIDATION, AlertTracker, EventKind, Line, LineKind, Thresholds, compose
 from chainwatch.loanbook import CefiLoan
 from chainwatch.model import Compounding
 
@@ -30,35 +31,31 @@ def at_ltv(ltv: str):
     return LOAN.position("devnet", 1, SINCE, D(50_000) / D(ltv))
 
 
-def test_the_lines_join_the_thresholds_as_ltvs_of_this_position():
+def test_the_loans_lines_join_the_thresholds():
     position = at_ltv("0.5")
-    assert position.alert_ltvs == (D("0.6"), D("0.7"))
-    own = Thresholds().for_position(position)
-    # 80%, 90%, 95% of the 0.8 liquidation LTV are LTVs 0.64, 0.72, 0.76; the band 0.02 × 0.8.
-    assert own == Thresholds(
-        levels=(D("0.6"), D("0.64"), D("0.7"), D("0.72"), D("0.76")), relative=False, hysteresis=D("0.016")
-    )
-    assert Thresholds.build([D("0.7"), D("0.6")], relative=False).for_position(position).levels == (D("0.6"), D("0.7"))
-    # A position without lines of its own keeps the thresholds as they are.
-    assert Thresholds().for_position(replace(position, margin_call_ltv=None, warn_ltvs=())) == Thresholds()
+    lines = Thresholds.build([D("0.9")], relative=True).lines_for(position)
+    # 0.6 (its own), 0.7 (the margin call), 0.72 (90% of 0.8), then liquidation
+    assert lines == [
+        Line(LineKind.ltv, D("0.6")),
+        Line(LineKind.margin_call, D("0.7")),
+        Line(LineKind.share, D("0.9")),
+        LIQUIDATION,
+    ]
+    plain = replace(position, margin_call_ltv=None, warn_ltvs=())
+    assert Thresholds.build([D("0.9")], relative=True).lines_for(plain) == [Line(LineKind.share, D("0.9")), LIQUIDATION]
 
 
 def test_the_margin_call_alerts_once_and_names_itself():
     tracker = AlertTracker(Thresholds.build([D("0.9")], relative=True))  # 0.72 for this loan
     script = ["0.5", "0.61", "0.65", "0.705", "0.71", "0.5"]
     steps = [tracker.update([at_ltv(ltv)]) for ltv in script]
-    assert [[(a.kind, a.previous, a.level) for a in step] for step in steps] == [
+    assert [[(e.kind, e.line) for e in step] for step in steps] == [
         [],
-        [(AlertKind.warning, 0, 1)],  # its own 60% line
+        [(EventKind.crossed, Line(LineKind.ltv, D("0.6")))],  # its own 60% line
         [],
-        [(AlertKind.warning, 1, 2)],  # the lender's 70% margin call
+        [(EventKind.crossed, Line(LineKind.margin_call, D("0.7")))],  # the lender's margin call
         [],
-        [(AlertKind.recovery, 2, 0)],
+        [(EventKind.recovered, Line(LineKind.margin_call, D("0.7")))],
     ]
-    margin_call = steps[3][0]
-    message = compose(margin_call)
-    assert "crossed LTV 70%" in message.title and "on cefi" in message.title
-    assert "Nexo credit line" in message.body
-    # What to repay brings it under the lowest line by the band, 0.02 of the liquidation LTV
-    # turned into LTV: 0.6 − 0.02 × 0.8 = 0.584.
-    assert "safe LTV of 58.40%" in message.body
+    message = compose(steps[3][0])
+    assert "margin call at LTV 70%" in message.title and "Nexo credit line" in message.body

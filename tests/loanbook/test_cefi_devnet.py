@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from chainwatch.alerts import AlertKind, Notifier, Thresholds
+from chainwatch.alerts import EventKind, Line, LineKind, Notifier, Thresholds, compose
 from chainwatch.chains import get_chain
 from chainwatch.devnet.controls import advance_time, republish_feeds, set_btc_price
 from chainwatch.devnet.node import contract
@@ -157,17 +157,17 @@ def write_empty(tmp_path) -> str:
 def test_check_stops_at_the_margin_call_and_the_loans_own_lines(chain, cli, tmp_path):
     block, moment = moved_world(chain)
     config = write_config(tmp_path / "c.toml", moment - timedelta(days=45, hours=12))
-    # LTV 78.3% is past the margin call (71.4%) and the loan's own lines: check exits 3, and the
-    # lowest line it names is the loan's own 65%.
+    # LTV 78.3% is past the margin call (71.4%) and the loan's own lines: check exits 3.
     code, out, err = cli("check", "--config", config, "--rpc", chain.rpc_url, "--block", block, "--format", "json")
     assert code == 3, err
     data = json.loads(out)
     assert_valid("check", data)
     assert data["past_threshold"] is True
     for p in data["positions"]:
-        assert p["past_threshold"] and D(p["threshold_ltv"]) == D("0.65")
-        # lines 0.65, 0.6664 (80% of 83.3%), 0.70, 0.714, 0.7497 (90%), 0.79135 (95%): past five
-        assert p["alert_level"] == 5
+        # the user's lowest line is 80% of 83.3% = 0.6664; of the user's lines 0.6664 and 0.7497
+        # (90%) are crossed, and the loan's own 0.65, 0.70 and its margin call 0.714 as well
+        assert p["past_threshold"] and D(p["threshold_ltv"]) == D("0.6664") and p["alert_level"] == 2
+        assert {"ltv:0.65", "ltv:0.7", "margin_call:0.714"} <= set(p["lines_crossed"])
     # The loan's lines hold whatever thresholds the command line gives.
     code, out, err = cli("check", "--config", config, "--rpc", chain.rpc_url, "--block", block, "--ltv", "0.9")
     assert code == 3 and "PAST THRESHOLD" in out and "Nexo daily" in out
@@ -193,15 +193,16 @@ def test_watch_alerts_at_the_margin_call_and_records_history(chain, cli, tmp_pat
             devnet, [], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc=[chain.rpc_url],
             loans=book.loans[:1],
         )  # fmt: skip
-        assert watch.tick().alerts == []
+        assert watch.tick().events == []
         # $20,000 × (1 + ~1 day) / (0.5 × BTC) = 0.72 at BTC $55,570: past the 71.4% margin call
         set_btc_price(chain.w3, chain.deployment, D(55_570))
-        (sent,) = watch.tick().alerts
-        assert sent.alert.kind is AlertKind.warning
-        assert "crossed LTV 71.4%" in sent.message.title and "Nexo daily" in sent.message.body
+        (sent,) = watch.tick().events
+        assert sent.event.kind is EventKind.crossed and sent.event.line == Line(LineKind.margin_call, D("0.714"))
+        message = compose(sent.event)
+        assert "margin call at LTV 71.4%" in message.title and "Nexo daily" in message.body
         set_btc_price(chain.w3, chain.deployment, D(100_000))
-        (back,) = watch.tick().alerts
-        assert back.alert.kind is AlertKind.recovery
+        (back,) = watch.tick().events
+        assert back.event.kind is EventKind.recovered
         rows = store.history("")
         assert [(r.protocol, r.market) for r in rows] == [("cefi", "Nexo daily")] * 3
     # `history` with no wallet named shows the config's loans from that database.
