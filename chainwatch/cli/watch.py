@@ -33,6 +33,7 @@ from chainwatch.cli.app import (
     BlockOption,
     ChainOption,
     FormatOption,
+    OptionValueError,
     OutputFormat,
     OutputOption,
     RpcOption,
@@ -469,6 +470,11 @@ def history(
     if alerts:
         _emit_alerts(db or book.db, account, chain, output_format, output)
         return
+    if account is None and not (book.wallets or book.loans):
+        raise OptionValueError(
+            "give a wallet address, wallets and loans in the config file, or --alerts for the notifications "
+            "of every wallet"
+        )
     named, loans = wallets_and_loans([account] if account else None, book, hint="a wallet address, or --alerts")
     if any(is_name(owner) for owner in named):
         named = _wallets(named, config_chain(chain, book, address_book), rpc)
