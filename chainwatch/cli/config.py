@@ -10,7 +10,7 @@ import typer
 
 from chainwatch.alerts import Notifier, NotifyUrlError
 from chainwatch.chain import Chain
-from chainwatch.chains import get_chain, load_address_book
+from chainwatch.chains import get_chain, get_chains, load_address_book
 from chainwatch.ens import parse_account
 from chainwatch.loanbook import CefiLoan, ConfigError, LoanBook
 from chainwatch.loanbook.config import CONFIG_ENV
@@ -44,6 +44,18 @@ def config_chain(given: str | None, book: LoanBook, address_book: Path | None) -
     if book.chains[0] not in chains:
         raise ConfigError(f"{book.at('chains')}: unknown chain {book.chains[0]!r} (known: {', '.join(sorted(chains))})")
     return chains[book.chains[0]]
+
+
+def config_chains(given: list[str] | None, book: LoanBook, address_book: Path | None) -> list[Chain]:
+    """The --chain chains, else the config's, else the address book's defaults; a chain the
+    config names that the address book does not know names the config's line."""
+    if given or not book.chains:
+        return get_chains(given or (), address_book)
+    chains = load_address_book(address_book)
+    unknown = [name for name in book.chains if name not in chains]
+    if unknown:
+        raise ConfigError(f"{book.at('chains')}: unknown chain {unknown[0]!r} (known: {', '.join(sorted(chains))})")
+    return get_chains(book.chains, address_book)
 
 
 def config_notifier(given: list[str] | None, book: LoanBook) -> Notifier:

@@ -12,7 +12,6 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
-from chainwatch.chains import get_chains
 from chainwatch.cli.app import (
     TEXT_FILE_WIDTH,
     AddressBookOption,
@@ -27,7 +26,7 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
-from chainwatch.cli.config import ConfigOption, wallets_and_loans
+from chainwatch.cli.config import ConfigOption, config_chains, wallets_and_loans
 from chainwatch.ens import parse_account
 from chainwatch.errors import EXIT_UNREADABLE, ChainwatchError, UnreadableError
 from chainwatch.export import readings_csv, readings_json
@@ -111,7 +110,7 @@ def track(
         if not named:
             raise WalletsFileError(f"{wallets}: no wallets in the file")
     accounts, loans = wallets_and_loans(named, book, hint="wallet addresses, or --wallets FILE")
-    chains = get_chains(chain or book.chains, address_book)
+    chains = config_chains(chain, book, address_book)
     if len(chains) > 1 and (rpc or block):
         # One endpoint serves one chain, and block numbers differ from chain to chain.
         option = "--rpc" if rpc else "--block"
