@@ -21,6 +21,7 @@ from web3 import Web3
 from chainwatch.adapters import morpho_catalogue
 from chainwatch.adapters.morpho_catalogue import CatalogueCache
 from chainwatch.devnet import actions, controls
+from chainwatch.devnet.aave_market import deploy_artifact
 from chainwatch.devnet.deployment import MorphoMarket
 from chainwatch.devnet.morpho_market import market_id
 from chainwatch.devnet.node import contract, transact
@@ -179,3 +180,18 @@ def test_one_wallet_across_hundreds_of_markets_is_a_handful_of_requests(chain, c
     many_markets = requests_of_a_warm_run()
     assert len(CatalogueCache(cache, 31337, base.morpho).load().markets) == catalogue_before + 300  # type: ignore[union-attr]
     assert many_markets == one_market <= 8
+
+
+def test_a_market_lending_a_token_the_book_cannot_price_is_refused_not_guessed(chain, cli, tmp_path, cache):
+    """A discovered WBTC market lending "EURC" (a fresh MintableERC20 stand-in token): taking it
+    at $1 would be a guess, so a position there is one line naming the token and the market."""
+    eurc = deploy_artifact(chain.w3, chain.deployment.deployer, "MintableERC20", "Euro Coin", "EURC", 6)
+    market = create_market(chain, chain.deployment.wbtc, eurc, D("0.77"))
+    holder = fresh_account("eurc market")
+    controls.mint(chain.w3, chain.deployment.wbtc, holder, D(1))
+    actions.approve(chain.w3, chain.deployment.wbtc, holder, market.morpho)
+    actions.morpho_supply_collateral(chain.w3, market, D(1), holder)
+    book = discovering_book(tmp_path, chain)
+    code, out, err = cli("track", holder, "--chain", "devnet", "--rpc", chain.rpc_url, "--address-book", book)
+    assert code != 0 and out == ""
+    assert err.count("\n") == 1 and "EURC" in err and market.market_id in err
