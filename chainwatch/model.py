@@ -220,7 +220,7 @@ class Snapshot:
     """All positions read for a set of accounts at one pinned block of one chain.
 
     `warnings` are one-line doubts about the prices the positions were valued at (a stale
-    oracle, a depegged WBTC), found by chainwatch.sanity at the same block. `unreadable` are
+    oracle, a depegged BTC asset), found by chainwatch.sanity at the same block. `unreadable` are
     the positions a failed read kept out: a snapshot with any is partial.
     """
 

@@ -97,7 +97,7 @@ def track(
     detail: Annotated[bool, typer.Option(help="CSV: add one row per holding.")] = False,
     wide: Annotated[bool, typer.Option(help="Table: every column (max LTV, headroom) and full precision.")] = False,
 ) -> None:
-    """Show the WBTC lending positions of wallets on one or several chains, each chain read at
+    """Show the BTC-backed lending positions of wallets on one or several chains, each chain read at
     one block. A chain that cannot be read is reported (exit code 4); the others still show."""
     accounts = [parse_account(a) for a in addresses or ()]  # names resolve at the snapshot's block
     if wallets:

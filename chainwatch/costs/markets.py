@@ -2,8 +2,8 @@
 read from the chain at one pinned block.
 
 Every market goes through its adapter's `market_rates`, so nothing here knows a protocol: a
-market is a collateral (the chain's WBTC) with its LTVs and price, a loan asset with its borrow
-rate, and the compounding its adapter declares.
+market is a collateral (the chain's main BTC asset, WBTC on Ethereum) with its LTVs and price, a
+loan asset with its borrow rate, and the compounding its adapter declares.
 """
 
 from __future__ import annotations
