@@ -154,7 +154,7 @@ def test_one_wallet_across_hundreds_of_markets_is_a_handful_of_requests(chain, c
     """The HTTP requests of a warm run (markets already known) do not grow with the markets."""
     posts: list[object] = []
     real_post = Endpoint._post
-    monkeypatch.setattr(Endpoint, "_post", lambda self, payload: posts.append(payload) or real_post(self, payload))
+    monkeypatch.setattr(Endpoint, "_post", lambda self, *args: posts.append(args) or real_post(self, *args))
     book = discovering_book(tmp_path, chain)
     demo = chain.deployment.demo_wallets["E"]
 
