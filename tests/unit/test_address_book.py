@@ -299,12 +299,12 @@ def test_the_ens_registry_is_chain_data():
 
 def test_without_names_the_default_chains_are_read_never_a_local_one(tmp_path):
     defaults = get_chains([])
-    assert "ethereum" in [c.name for c in defaults]
+    assert {"ethereum", "base", "arbitrum"} <= {c.name for c in defaults}
     assert all(c.default for c in defaults)
     assert not {"devnet", "devnet-l2"} & {c.name for c in defaults}  # a local chain is read when named
     mine = write(tmp_path, LOCALTEST.replace("[[", "default = true\n[["))
     assert "localtest" in [c.name for c in get_chains([], mine)]
-    none = write(tmp_path, "[chains.ethereum]\ndefault = false\n")
+    none = write(tmp_path, "".join(f"[chains.{c}]\ndefault = false\n" for c in ("ethereum", "base", "arbitrum")))
     with pytest.raises(AddressBookError, match="no chain is marked `default = true`"):
         get_chains([], none)
 
