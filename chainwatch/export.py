@@ -33,6 +33,7 @@ def _holding_json(holding: Holding, kind: str) -> dict[str, Any]:
         "amount": decimal_text(holding.amount),
         "price_usd": decimal_text(holding.price_usd),
         "value_usd": decimal_text(holding.value_usd),
+        "is_btc": holding.asset.is_btc,
     }
     if kind == "collateral":
         row["max_ltv"] = decimal_text(holding.max_ltv)
@@ -63,6 +64,7 @@ def position_json(position: Position) -> dict[str, Any]:
         "account": position.account,
         "collateral": [_holding_json(h, "collateral") for h in position.collateral],
         "debt": [_holding_json(h, "debt") for h in position.debt],
+        "btc_assets": list(position.btc_assets),
         **_position_figures(position),
     }
 

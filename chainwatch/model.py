@@ -43,12 +43,14 @@ def from_raw(raw: int, decimals: int) -> Decimal:
 
 @dataclass(frozen=True)
 class Asset:
-    """A token on one chain."""
+    """A token on one chain. `is_btc` says its price moves with bitcoin: the adapter sets it
+    from the chain's address book (`btc_assets`), never from the symbol."""
 
     chain: str
     address: str
     symbol: str
     decimals: int
+    is_btc: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,8 @@ class Holding:
 
     @property
     def tracks_btc(self) -> bool:
-        """Whether this holding's price follows BTC (WBTC, cbBTC, tBTC, LBTC ...).
-
-        Wrapped bitcoins all carry "BTC" in their symbol; the symbol is the one fact every
-        protocol exposes alike, so this stays protocol-agnostic.
-        """
-        return "BTC" in self.asset.symbol.upper()
+        """Whether this holding's price follows BTC: its asset is one of the chain's BTC assets."""
+        return self.asset.is_btc
 
 
 @dataclass(frozen=True)
@@ -158,8 +156,17 @@ class Position:
         return self.liquidation_weighted_collateral_usd / debt if debt else None
 
     @property
+    def btc_assets(self) -> tuple[str, ...]:
+        """The symbols of the BTC assets backing the position (its BTC collateral), in order."""
+        return tuple(dict.fromkeys(h.asset.symbol for h in self.collateral if h.tracks_btc))
+
+    @property
     def btc_price_usd(self) -> Decimal | None:
-        """The BTC price the position is valued at: that of its first BTC-tracking holding."""
+        """The BTC price the position is valued at: that of its first BTC-tracking holding.
+
+        A loan backed by several BTC assets (WBTC and cbBTC) has one liquidation price, stated
+        in this reference: every BTC asset is taken to move by the same factor as BTC.
+        """
         for h in (*self.collateral, *self.debt):
             if h.tracks_btc:
                 return h.price_usd
@@ -236,7 +243,7 @@ class Snapshot:
     """All positions read for a set of accounts at one pinned block of one chain.
 
     `warnings` are one-line doubts about the prices the positions were valued at (a stale
-    oracle, a depegged WBTC), found by chainwatch.sanity at the same block. `unreadable` are
+    oracle, a depegged BTC asset), found by chainwatch.sanity at the same block. `unreadable` are
     the positions a failed read kept out: a snapshot with any is partial.
     """
 

@@ -83,13 +83,19 @@ def position_columns(wide: bool) -> list[Column[Position]]:
     columns += [
         Column("liq. LTV", lambda p: percent(p.liquidation_ltv), keep=4),
         Column("health", lambda p: health(p.health_factor), keep=7),
-        Column("liq. BTC", lambda p: liquidation_price(p.liquidation_price_btc), keep=6),
+        Column("liq. BTC", lambda p: _liquidation_btc(liquidation_price(p.liquidation_price_btc), p), keep=6),
     ]
     if wide:
         columns.append(
             Column("headroom", lambda p: f"{money(p.headroom_usd)}\n[dim]{percent(p.headroom_fraction)}[/]", keep=1)
         )
     return columns
+
+
+def _liquidation_btc(price: str, position: Position) -> str:
+    """The BTC price that liquidates, over the BTC assets that move with it (WBTC+cbBTC)."""
+    backing = "+".join(position.btc_assets)
+    return f"{price}\n[dim]{escape(backing)}[/]" if backing else price
 
 
 def positions_table(

@@ -28,9 +28,11 @@ from chainwatch.adapters.base import (
     Row,
     address_topic,
     answered,
+    chain_asset,
     event_topic,
 )
 from chainwatch.addresses import parse_address_setting
+from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
@@ -137,11 +139,11 @@ class Reserve:
     stable_debt_token: str
 
     @classmethod
-    def decode(cls, chain: str, asset: str, symbol: str, price: Decimal | None, data: ReserveData) -> Reserve:
+    def decode(cls, chain: Chain, asset: str, symbol: str, price: Decimal | None, data: ReserveData) -> Reserve:
         (config,) = data.configuration
         decimals = _bits(config, 48, 8)
         return cls(
-            asset=Asset(chain=chain, address=asset, symbol=symbol, decimals=decimals),
+            asset=chain_asset(chain, asset, symbol, decimals),
             reserve_id=data.id,
             price_usd=price,
             max_ltv=from_raw(_bits(config, 0, 16), BPS_DECIMALS),
@@ -302,7 +304,7 @@ class AaveV3Adapter(Adapter):
                 raise AaveMarketError(f"{self.market.name}: reserve {asset} unreadable")
             reserves.append(
                 Reserve.decode(
-                    self.chain.name,
+                    self.chain,
                     asset,
                     symbol[0] if symbol else "?",
                     Decimal(price[0]) / Decimal(base_unit) if price is not None else None,

@@ -86,6 +86,12 @@ def answered(rows: Sequence[Row | None]) -> list[Row] | None:
     return present if len(present) == len(rows) else None
 
 
+def chain_asset(chain: Chain, address: str, symbol: str, decimals: int) -> Asset:
+    """A token of `chain` as the model carries it, marked BTC when the chain's book lists it
+    among its `btc_assets`: the one way adapters make an `Asset`."""
+    return Asset(chain.name, address, symbol, decimals, is_btc=chain.btc_asset(address) is not None)
+
+
 def event_topic(signature: str) -> str:
     """Topic 0 of an event: the keccak of its canonical signature, e.g. `Transfer(address,address,uint256)`."""
     return "0x" + keccak(text=signature).hex()
@@ -104,6 +110,8 @@ class Adapter(ABC):
     # (which raises ValueError on a bad value), so the book is validated before any RPC;
     # COMMON_SETTINGS are taken by every adapter on top, as optional keys.
     settings_schema: ClassVar[Mapping[str, Callable[[Any], Any]]]
+    # Keys of `settings_schema` a market table may leave out.
+    optional_settings: ClassVar[frozenset[str]] = frozenset()
     # How the protocol compounds its borrow rate into debt, for projecting interest.
     interest_compounding: ClassVar[Compounding]
 

@@ -33,6 +33,7 @@ from chainwatch.adapters.base import (
     Row,
     address_topic,
     answered,
+    chain_asset,
     event_topic,
 )
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
@@ -216,7 +217,7 @@ class CompoundV3Adapter(Adapter):
         (rate,), (base_decimals,) = answers[count:]
         base_symbol, base_price = second[count + 1], second[count + 3]
         usd.load(second[count + 4 :])
-        base_asset = Asset(self.chain.name, base, base_symbol[0] if base_symbol else "?", base_decimals)
+        base_asset = chain_asset(self.chain, base, base_symbol[0] if base_symbol else "?", base_decimals)
         numeraire = Numeraire.of_token(self.chain, base_asset, f"{self.market.name} (Comet {address})")
         numeraire_usd = usd.price(numeraire)
         third = reader.read(
@@ -227,7 +228,7 @@ class CompoundV3Adapter(Adapter):
         for k, info in enumerate(infos):
             price, token_symbol, token_decimals = third[k], third[count + 2 * k], third[count + 2 * k + 1]
             decimals = token_decimals[0] if token_decimals else len(str(info.scale)) - 1
-            asset = Asset(self.chain.name, info.asset, token_symbol[0] if token_symbol else "?", decimals)
+            asset = chain_asset(self.chain, info.asset, token_symbol[0] if token_symbol else "?", decimals)
             collateral.append(
                 CollateralAsset(
                     asset=asset,

@@ -15,15 +15,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.base import AccountLogs, Adapter, MarketRate, Reading, Row, answered, event_topic
+from chainwatch.adapters.base import (
+    AccountLogs,
+    Adapter,
+    MarketRate,
+    Reading,
+    Row,
+    answered,
+    chain_asset,
+    event_topic,
+)
 from chainwatch.adapters.numeraire import Numeraire, UsdPrices
 from chainwatch.addresses import parse_address_setting, parse_bytes32_list_setting
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
+
+if TYPE_CHECKING:  # discovery's module reads logs and the user cache: imported only when used
+    from chainwatch.adapters.morpho_catalogue import MarketParams as CatalogueParams
 
 WAD = 10**18
 WAD_DECIMALS = 18
@@ -137,14 +149,25 @@ class Market:
 
 
 class MorphoBlueAdapter(Adapter):
+    """Reads the markets of `market_ids` when the book lists them, else every market of the
+    singleton whose collateral is one of the chain's BTC assets (`morpho_catalogue`)."""
+
     protocol = "morpho-blue"
     settings_schema = {"morpho": parse_address_setting, "market_ids": parse_bytes32_list_setting}
+    optional_settings = frozenset({"market_ids"})
     # Interest is e^(rate·t) − 1 (MathLib.wTaylorCompounded) at every accrual.
     interest_compounding = Compounding.CONTINUOUS
 
     def read_positions(self, reader: BlockReader, accounts: Sequence[str]) -> Reading:
-        morpho, ids = self.market.settings["morpho"], self.market.settings["market_ids"]
-        rows = reader.read([Call(morpho, _position, (bytes.fromhex(i[2:]), a)) for i in ids for a in accounts])
+        """One batch of `position` calls (markets × accounts) finds what is held; only the
+        markets held in are then read. Listed markets are checked to exist in the same batch."""
+        morpho, ids = self.market.settings["morpho"], list(self._markets(reader))
+        listed = list(self.market.settings.get("market_ids", ()))
+        rows = reader.read(
+            [Call(morpho, _position, (bytes.fromhex(i[2:]), a)) for i in ids for a in accounts]
+            + [Call(morpho, _market, (bytes.fromhex(i[2:]),)) for i in listed]
+        )
+        _check_created(self.market.name, morpho, listed, rows[len(ids) * len(accounts) :])
         held: list[tuple[str, str, PositionData]] = []
         for (market_id, account), row in zip(((i, a) for i in ids for a in accounts), rows):
             if row is None:
@@ -171,7 +194,12 @@ class MorphoBlueAdapter(Adapter):
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Per market: its collateral (lendable up to the LLTV) and its loan token."""
         rates = []
-        for m in self._read_markets(reader, self.market.settings["market_ids"]):
+        markets = self._markets(reader)
+        if "market_ids" not in self.market.settings:  # discovered: only markets whose loan the book can price
+            priced = {*(s.lower() for s in self.chain.stablecoins), (self.chain.weth or "").lower()}
+            priced |= {a.address.lower() for a in self.chain.btc_assets}
+            markets = {i: p for i, p in markets.items() if p is None or p.loan_token.lower() in priced}
+        for m in self._read_markets(reader, list(markets)):
             failure = m.collateral_failure or m.debt_failure
             if failure or m.collateral_price_usd is None or m.loan_price_usd is None:
                 raise MorphoUnreadableError(f"{self.market.name}: market {m.market_id}: {failure} failed")
@@ -183,13 +211,32 @@ class MorphoBlueAdapter(Adapter):
         """Morpho logs SupplyCollateral(Id indexed id, address indexed caller, address indexed
         onBehalf, uint256 assets) for every deposit of collateral; the configured markets whose
         collateral is `asset` name their depositors in topic 3."""
-        morpho, ids = self.market.settings["morpho"], self.market.settings["market_ids"]
+        morpho, ids = self.market.settings["morpho"], list(self._markets(reader))
         rows = reader.read([Call(morpho, _market_params, (bytes.fromhex(i[2:]),)) for i in ids])
         return [
             AccountLogs(morpho, (_SUPPLY_COLLATERAL, market_id, None, None), account_topic=3)
             for market_id, row in zip(ids, rows)
             if row is not None and MarketParams(*row).collateral_token.lower() == asset.lower()
         ]
+
+    def _markets(self, reader: BlockReader) -> dict[str, CatalogueParams | None]:
+        """The listed `market_ids` (params unknown here: None), or every market created up to the
+        pinned block whose collateral is a BTC asset of the chain, from the singleton's logs
+        (cached), with its params."""
+        if "market_ids" in self.market.settings:
+            return dict.fromkeys(self.market.settings["market_ids"])
+        # Imported here: only discovery reads logs and the user cache.
+        from chainwatch.adapters.morpho_catalogue import refresh
+
+        catalogue = refresh(
+            reader.pool,
+            self.chain.chain_id,
+            self.market.settings["morpho"],
+            reader.block.number,
+            [a.address for a in self.chain.btc_assets],
+            deployment_block=self.market.settings.get("deployment_block"),
+        )
+        return dict(sorted(catalogue.markets.items()))
 
     def _read_markets(self, reader: BlockReader, ids: Sequence[str]) -> list[Market]:
         """Markets' parameters and totals, then oracle, IRM, tokens and USD feeds: two batches."""
@@ -241,9 +288,9 @@ class MorphoBlueAdapter(Adapter):
                 rate_failure = f"IRM {params.irm} borrowRateView"
             else:
                 rate = answer[0]
-        loan = Asset(self.chain.name, params.loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
-        collateral = Asset(
-            self.chain.name,
+        loan = chain_asset(self.chain, params.loan_token, loan_symbol[0] if loan_symbol else "?", loan_decimals[0])
+        collateral = chain_asset(
+            self.chain,
             params.collateral_token,
             collateral_symbol[0] if collateral_symbol else "?",
             collateral_decimals[0],
@@ -270,6 +317,15 @@ class MorphoBlueAdapter(Adapter):
             collateral_failure=oracle_failure or feed_failure,
             debt_failure=rate_failure or feed_failure,
         )
+
+
+def _check_created(name: str, morpho: str, ids: Sequence[str], rows: Sequence[Row | None]) -> None:
+    """A listed market id the singleton does not know (lastUpdate 0) is a mistake in the book."""
+    for market_id, state in zip(ids, rows, strict=True):
+        if state is None:
+            raise MorphoMarketError(f"{name}: market {market_id} unreadable at {morpho}")
+        if MarketState(*state).last_update == 0:
+            raise MorphoMarketError(f"{name}: market {market_id} does not exist on Morpho at {morpho}")
 
 
 def _collateral(market: Market, raw: int) -> tuple[Holding, ...]:

@@ -45,7 +45,7 @@ class Numeraire(str, Enum):
             return cls.USD
         if chain.weth and address == chain.weth.lower():
             return cls.ETH
-        if address == chain.wbtc.lower():
+        if chain.btc_asset(address) is not None:
             return cls.BTC
         raise NumeraireError(
             f"{market}: no price for {token.symbol} ({token.address}): it is neither a stablecoin in the "

@@ -21,7 +21,7 @@ import platformdirs
 from chainwatch.adapters import adapter_class
 from chainwatch.adapters.base import COMMON_SETTINGS
 from chainwatch.addresses import AddressError, parse_address
-from chainwatch.chain import Chain, MarketConfig
+from chainwatch.chain import BtcAsset, Chain, MarketConfig
 from chainwatch.errors import ChainwatchError
 from chainwatch.files import read_text
 from chainwatch.tomlkeys import KeyPath, TomlFile, parse_toml
@@ -34,6 +34,7 @@ _CHAIN_KEYS = {
     "chain_id": int,
     "rpc": list,
     "multicall3": str,
+    "btc_assets": list,
     "wbtc": str,
     "btc_usd_feed": str,
     "eth_usd_feed": str,
@@ -44,8 +45,9 @@ _CHAIN_KEYS = {
     "default": bool,
     "markets": list,
 }
-_CHAIN_ADDRESS_KEYS = ("multicall3", "wbtc", "btc_usd_feed", "eth_usd_feed", "wbtc_btc_feed", "ens_registry", "weth")
-_REQUIRED_CHAIN_KEYS = ("chain_id", "rpc", "multicall3", "wbtc")
+_CHAIN_ADDRESS_KEYS = ("multicall3", "btc_usd_feed", "eth_usd_feed", "ens_registry", "weth")
+_REQUIRED_CHAIN_KEYS = ("chain_id", "rpc", "multicall3")
+_BTC_ASSET_KEYS = {"address", "symbol", "btc_feed"}
 
 
 class AddressBookError(ChainwatchError):
@@ -124,6 +126,7 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
         raise AddressBookError(f"{at('rpc')}: expected a list of URLs")
     addresses = {key: _address(at(key), values[key]) for key in _CHAIN_ADDRESS_KEYS if key in values}
     stablecoins = tuple(_address(at("stablecoins"), value) for value in values.get("stablecoins", ()))
+    btc_assets = _btc_assets(entries, table, header)
     markets: tuple[MarketConfig, ...] = ()
     if "markets" in entries:
         file = entries["markets"][0]
@@ -134,10 +137,57 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
         name=name,
         chain_id=values["chain_id"],
         rpc=tuple(values["rpc"]),
+        btc_assets=btc_assets,
         markets=markets,
         stablecoins=stablecoins,
         default=values.get("default", False),
         **addresses,
+    )
+
+
+def _btc_assets(entries: _Entries, table: KeyPath, header: TomlFile) -> tuple[BtcAsset, ...]:
+    """The chain's BTC assets: its `btc_assets` list, then `wbtc` (with `wbtc_btc_feed`), the
+    one-asset shorthand older books use, unless the list already names that address."""
+    assets: list[BtcAsset] = []
+    if "btc_assets" in entries:
+        file, items = entries["btc_assets"]
+        assets = [_btc_asset(file, table + ("btc_assets", i), item) for i, item in enumerate(items)]
+    if "wbtc_btc_feed" in entries and "wbtc" not in entries:
+        raise AddressBookError(f"{entries['wbtc_btc_feed'][0].at(table + ('wbtc_btc_feed',))}: needs `wbtc`")
+    if "wbtc" in entries:
+        file, value = entries["wbtc"]
+        address = _address(file.at(table + ("wbtc",)), value)
+        feed = None
+        if "wbtc_btc_feed" in entries:
+            feed_file, feed_value = entries["wbtc_btc_feed"]
+            feed = _address(feed_file.at(table + ("wbtc_btc_feed",)), feed_value)
+        if not any(a.address == address for a in assets):
+            assets.insert(0, BtcAsset(address, "WBTC", feed))
+    if not assets:
+        raise AddressBookError(f"{header.at(table)}: missing key 'btc_assets' (or its shorthand 'wbtc')")
+    seen: set[str] = set()
+    for i, asset in enumerate(assets):
+        if asset.address in seen:
+            file = entries["btc_assets"][0]
+            raise AddressBookError(f"{file.at(table + ('btc_assets', i))}: {asset.address} is listed twice")
+        seen.add(asset.address)
+    return tuple(assets)
+
+
+def _btc_asset(file: TomlFile, path: KeyPath, item: Any) -> BtcAsset:
+    if not isinstance(item, dict):
+        raise AddressBookError(f"{file.at(path)}: must be a table with address, symbol and optionally btc_feed")
+    for key in item:
+        if key not in _BTC_ASSET_KEYS:
+            raise AddressBookError(file.unknown_key(path, key))
+    for key in ("address", "symbol"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            raise AddressBookError(f"{file.at(path + (key,))}: expected a string")
+    feed = item.get("btc_feed")
+    return BtcAsset(
+        address=_address(file.at(path + ("address",)), item["address"]),
+        symbol=item["symbol"],
+        btc_feed=None if feed is None else _address(file.at(path + ("btc_feed",)), feed),
     )
 
 
@@ -163,7 +213,7 @@ def _parse_market(file: TomlFile, path: KeyPath, table: Any) -> MarketConfig:
         except (ValueError, TypeError) as exc:
             raise AddressBookError(f"{file.at(path + (key,))}: {exc}") from None
     for key in adapter.settings_schema:
-        if key not in settings:
+        if key not in settings and key not in adapter.optional_settings:
             raise AddressBookError(f"{file.at(path)}: missing key {key!r}")
     return MarketConfig(table["protocol"], table["name"], MappingProxyType(settings))
 

@@ -1,4 +1,4 @@
-"""`chainwatch scan`: every WBTC-collateral account of some markets, and the liquidation map."""
+"""`chainwatch scan`: every account of some markets with BTC collateral, and the liquidation map."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from chainwatch.context import RunContext
 from chainwatch.files import writable_folder
 from chainwatch.rpc.reader import read_progress
 from chainwatch.scan import default_cache_dir, liqmap_json, liqmap_table, liquidation_map, plot_liqmap
+from chainwatch.scan.liqmap import asset_amount
 from chainwatch.scan.run import scan_markets
 
 
@@ -61,7 +62,7 @@ def scan(
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
-    """Discover every account with WBTC collateral and map what a BTC fall liquidates."""
+    """Discover every account with BTC collateral (each BTC asset of the chain) and map what a BTC fall liquidates."""
     the_chain = get_chain(chain, address_book)
     with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bars:
         tasks: dict[str, TaskID] = {}
@@ -85,11 +86,15 @@ def scan(
             )
         finally:
             read_progress.reset(token)
-    liqmap = liquidation_map(result.positions, the_chain.wbtc)
+    held = [a for a in the_chain.btc_assets if any(asset_amount(p, a.address) for p in result.positions)]
+    total = liquidation_map(result.positions, [a.address for a in the_chain.btc_assets])
+    per_asset = [(a.symbol, liquidation_map(result.positions, a.address)) for a in held]
+    label = "+".join(a.symbol for a in held) or the_chain.main_btc_asset.symbol
     if plot:
-        plot_liqmap(liqmap, plot)
+        plot_liqmap(total, plot, label)
     document = liqmap_json(
-        liqmap,
+        total,
+        per_asset,
         context=RunContext(the_chain.name, the_chain.chain_id, result.block.number, result.block.timestamp),
         markets=result.markets,
         accounts=result.accounts,
@@ -98,19 +103,28 @@ def scan(
         emit(json.dumps(document, indent=2) + "\n", output)
     elif output_format is OutputFormat.csv:
         rows = [
-            document["liquidatable_now"],
-            *document["bands"],
-            document["on_btc_rise"],
-            document["no_liquidation_price"],
+            {"asset": symbol, **row}
+            for symbol, rows_of in [("all", document), *((m["symbol"], m) for m in document["per_asset"])]
+            for row in (
+                rows_of["liquidatable_now"],
+                *rows_of["bands"],
+                rows_of["on_btc_rise"],
+                rows_of["no_liquidation_price"],
+            )
         ]
         import pandas as pd  # only the CSV path needs it
 
         emit(pd.DataFrame(rows).to_csv(index=False), output)
-    elif output:
-        emit(render_text(liqmap_table(liqmap, width=TEXT_FILE_WIDTH)), output)
     else:
-        stdout.print(liqmap_table(liqmap, width=stdout.width))
+        maps = [(label, total)] + (per_asset if len(per_asset) > 1 else [])  # each asset's own map below the total
+        width = TEXT_FILE_WIDTH if output else stdout.width
+        tables = [liqmap_table(m, symbol, width=width) for symbol, m in maps]
+        if output:
+            emit("".join(render_text(t) for t in tables), output)
+            return
+        for table in tables:
+            stdout.print(table)
         stderr.print(
-            f"{len(result.positions)} positions with WBTC collateral among {result.accounts} accounts "
+            f"{len(result.positions)} positions with BTC collateral ({label}) among {result.accounts} accounts "
             f"discovered in {', '.join(result.markets)}, at block {result.block.number}"
         )

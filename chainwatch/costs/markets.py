@@ -2,8 +2,8 @@
 read from the chain at one pinned block.
 
 Every market goes through its adapter's `market_rates`, so nothing here knows a protocol: a
-market is a collateral (the chain's WBTC) with its LTVs and price, a loan asset with its borrow
-rate, and the compounding its adapter declares.
+market is a collateral (the chain's main BTC asset, WBTC on Ethereum) with its LTVs and price, a
+loan asset with its borrow rate, and the compounding its adapter declares.
 """
 
 from __future__ import annotations
@@ -54,19 +54,21 @@ class ChainTerms:
     gas_price: GasPrice | None
 
 
-def wbtc_loan_pair(rates: Sequence[MarketRate], wbtc: str, loan_symbol: str) -> tuple[MarketRate, MarketRate] | str:
-    """The WBTC collateral terms and the loan terms of one group that can be combined, or why
-    there are none (a Morpho entry holds several isolated markets: only one may lend the asset
-    against WBTC)."""
+def wbtc_loan_pair(
+    rates: Sequence[MarketRate], wbtc: str, loan_symbol: str, wbtc_symbol: str = "WBTC"
+) -> tuple[MarketRate, MarketRate] | str:
+    """The collateral terms of the BTC asset `wbtc` and the loan terms of one group that can be
+    combined, or why there are none (a Morpho entry holds several isolated markets: only one
+    may lend the asset against it)."""
     collaterals = {
         r.group: r for r in rates if r.asset.address.lower() == wbtc.lower() and r.liquidation_threshold is not None
     }
     if not collaterals:
-        return "does not take WBTC as collateral"
+        return f"does not take {wbtc_symbol} as collateral"
     for r in rates:
         if r.group in collaterals and r.asset.symbol.upper() == loan_symbol.upper() and r.borrow_apr is not None:
             return collaterals[r.group], r
-    return f"does not lend {loan_symbol} against WBTC"
+    return f"does not lend {loan_symbol} against {wbtc_symbol}"
 
 
 def read_chain_terms(
@@ -79,14 +81,16 @@ def read_chain_terms(
     eth_usd: Decimal | None = None,
     gas_price: GasPrice | None = None,
 ) -> ChainTerms:
-    """Markets that lend `loan_symbol` against the chain's WBTC, with the BTC/USD feed and,
+    """Markets that lend `loan_symbol` against the chain's main BTC asset (the first of its
+    book's `btc_assets`: WBTC on Ethereum), with the BTC/USD feed and,
     when `price_gas`, ETH/USD and the gas price unless given (then they are not read)."""
     pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
     reader = BlockReader.at(pool, block, multicall3=chain.multicall3)
     markets, skipped = [], []
     for config in chain.markets:
         adapter = adapter_class(config.protocol)(chain, config)
-        pair = wbtc_loan_pair(adapter.market_rates(reader), chain.wbtc, loan_symbol)
+        btc = chain.main_btc_asset
+        pair = wbtc_loan_pair(adapter.market_rates(reader), btc.address, loan_symbol, btc.symbol)
         if isinstance(pair, str):
             skipped.append(f"{config.name}: {pair}")
         else:

@@ -50,8 +50,16 @@ def outbox_from_alert_log(connection: Connection) -> None:
     connection.execute(text("DROP TABLE alerts"))
 
 
+def holdings_is_btc(connection: Connection) -> None:
+    """Version 2 to 3: holdings say whether their asset moved with BTC. Rows written before are
+    marked by the rule earlier versions valued them with ("BTC" in the symbol), so their stored
+    figures still agree."""
+    connection.execute(text("ALTER TABLE holdings ADD COLUMN is_btc BOOLEAN NOT NULL DEFAULT FALSE"))
+    connection.execute(text("UPDATE holdings SET is_btc = TRUE WHERE UPPER(symbol) LIKE '%BTC%'"))
+
+
 # UPGRADES[n] takes a database from version n to n + 1.
-UPGRADES: Mapping[int, Upgrade] = {1: outbox_from_alert_log}
+UPGRADES: Mapping[int, Upgrade] = {1: outbox_from_alert_log, 2: holdings_is_btc}
 
 
 class SchemaError(ChainwatchError):

@@ -29,11 +29,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from chainwatch.export import decimal_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: the alert outbox; 3: holdings.is_btc
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -106,6 +107,8 @@ holdings = Table(
     Column("symbol", String(64), nullable=False),
     Column("address", String(42), nullable=False),
     Column("decimals", Integer, nullable=False),
+    # Whether the asset moved with BTC: the address book's word when it was read (v2).
+    Column("is_btc", Boolean, nullable=False, server_default=false()),
     Column("amount", ExactDecimal, nullable=False),
     Column("price_usd", ExactDecimal, nullable=False),
     Column("max_ltv", ExactDecimal),

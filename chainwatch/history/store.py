@@ -426,6 +426,7 @@ class HistoryStore:
                 "symbol": h.asset.symbol,
                 "address": h.asset.address,
                 "decimals": h.asset.decimals,
+                "is_btc": h.asset.is_btc,
                 "amount": h.amount,
                 "price_usd": h.price_usd,
                 "max_ltv": h.max_ltv,
@@ -442,7 +443,7 @@ class HistoryStore:
 
 def _holding(row: Any, chain: str) -> Holding:
     return Holding(
-        asset=Asset(chain=chain, address=row["address"], symbol=row["symbol"], decimals=row["decimals"]),
+        asset=Asset(chain, row["address"], row["symbol"], row["decimals"], is_btc=row["is_btc"]),
         amount=row["amount"],
         price_usd=row["price_usd"],
         max_ltv=row["max_ltv"],

@@ -65,7 +65,7 @@ class CefiLoan:
         collateral has no `max_ltv`. The margin call and the loan's own warning lines go with
         the position to the alerts.
         """
-        btc = Asset(chain=chain, address="", symbol="BTC", decimals=8)
+        btc = Asset(chain=chain, address="", symbol="BTC", decimals=8, is_btc=True)
         usd = Asset(chain=chain, address="", symbol="USD", decimals=2)
         return Position(
             protocol=CEFI,

@@ -17,7 +17,7 @@ from chainwatch.risk.errors import (
     require_positive,
 )
 
-BTC = Asset(chain="manual", address="", symbol="BTC", decimals=8)
+BTC = Asset(chain="manual", address="", symbol="BTC", decimals=8, is_btc=True)
 USD = Asset(chain="manual", address="", symbol="USD", decimals=2)
 
 

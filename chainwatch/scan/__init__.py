@@ -1,5 +1,6 @@
-"""Market-wide scans: discover every account with WBTC collateral from a market's event logs,
-read all their positions at one block, and map the collateral liquidated at each BTC price.
+"""Market-wide scans: discover every account with BTC collateral (each BTC asset of the chain)
+from a market's event logs, read all their positions at one block, and map the collateral
+liquidated at each BTC price.
 
     discover_accounts(adapter, reader, asset, cache_dir) -> accounts   (discover.py, logs.py, cache.py)
     liquidation_map(positions, asset) -> LiquidationMap                 (liqmap.py)

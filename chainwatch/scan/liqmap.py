@@ -6,8 +6,10 @@ against the position's own oracle price, so markets priced by different oracles 
 size of the fall). Positions not liquidated by any fall go to rows of their own: already
 liquidatable (health factor below 1), liquidated by a BTC rise (BTC-denominated debt), or never
 (no debt, or debt other collateral covers). Every position is in exactly one row, so the rows sum
-to the totals. Amounts are Decimal throughout; only the collateral in the mapped asset counts
-as "WBTC", every position's whole collateral and debt count in USD.
+to the totals. Amounts are Decimal throughout; a map is of one BTC asset or of several (a chain's
+WBTC, cbBTC, tBTC ... in total): only the collateral in the mapped assets counts in its `btc`
+amounts (their token units, each worth about one bitcoin), every position's whole collateral
+and debt count in USD.
 """
 
 from __future__ import annotations
@@ -31,21 +33,21 @@ class Band:
     price_high: Decimal | None = None  # BTC price at the band's top (the smaller fall)
     price_low: Decimal | None = None
     positions: int = 0
-    wbtc: Decimal = ZERO
+    btc: Decimal = ZERO  # the mapped BTC assets' collateral, in token units
     collateral_usd: Decimal = ZERO
     debt_usd: Decimal = ZERO
 
-    def add(self, wbtc: Decimal, position: Position) -> None:
+    def add(self, btc: Decimal, position: Position) -> None:
         self.positions += 1
-        self.wbtc += wbtc
+        self.btc += btc
         self.collateral_usd += position.collateral_usd
         self.debt_usd += position.debt_usd
 
 
 @dataclass
 class LiquidationMap:
-    asset: str  # the mapped collateral's address
-    price_usd: Decimal  # today's BTC price: the collateral-weighted oracle price of the asset
+    assets: tuple[str, ...]  # the mapped collateral's addresses
+    price_usd: Decimal  # today's BTC price: the collateral-weighted oracle price of the assets
     bands: list[Band]  # falls of 0-5%, 5-10%, ... down to 100%
     now: Band = field(default_factory=lambda: Band("liquidatable now"))
     on_rise: Band = field(default_factory=lambda: Band("on a BTC rise"))
@@ -61,23 +63,25 @@ class LiquidationMap:
         total = Band("total")
         for row in self.rows:
             total.positions += row.positions
-            total.wbtc += row.wbtc
+            total.btc += row.btc
             total.collateral_usd += row.collateral_usd
             total.debt_usd += row.debt_usd
         return total
 
 
-def asset_amount(position: Position, asset: str) -> Decimal:
-    """How much of `asset` the position holds as collateral."""
-    key = asset.lower()
-    return sum((h.amount for h in position.collateral if h.asset.address.lower() == key), ZERO)
+def asset_amount(position: Position, assets: str | Sequence[str]) -> Decimal:
+    """How much of `assets` (one address or several) the position holds as collateral."""
+    keys = {a.lower() for a in ([assets] if isinstance(assets, str) else assets)}
+    return sum((h.amount for h in position.collateral if h.asset.address.lower() in keys), ZERO)
 
 
-def liquidation_map(positions: Sequence[Position], asset: str, step: Decimal = STEP) -> LiquidationMap:
-    """The map of the positions that hold `asset` as collateral (others are left out)."""
-    held = [(p, asset_amount(p, asset)) for p in positions]
+def liquidation_map(positions: Sequence[Position], assets: str | Sequence[str], step: Decimal = STEP) -> LiquidationMap:
+    """The map of the positions that hold `assets` (one address or several) as collateral
+    (others are left out)."""
+    mapped = (assets,) if isinstance(assets, str) else tuple(assets)
+    held = [(p, asset_amount(p, mapped)) for p in positions]
     held = [(p, amount) for p, amount in held if amount > 0]
-    price = _reference_price(held, asset)
+    price = _reference_price(held, mapped)
     count = int(1 / step)
     bands = [
         Band(
@@ -89,7 +93,7 @@ def liquidation_map(positions: Sequence[Position], asset: str, step: Decimal = S
         )
         for k in range(count)
     ]
-    result = LiquidationMap(asset=asset, price_usd=price, bands=bands)
+    result = LiquidationMap(assets=mapped, price_usd=price, bands=bands)
     for position, amount in held:
         _row(result, position, step, count).add(amount, position)
     return result
@@ -109,14 +113,14 @@ def _row(result: LiquidationMap, position: Position, step: Decimal, count: int) 
     return result.bands[min(count - 1, int(fall / step))]
 
 
-def _reference_price(held: Sequence[tuple[Position, Decimal]], asset: str) -> Decimal:
-    """Today's price of `asset`, weighted by how much each position holds (oracles differ a
-    little between markets)."""
-    key = asset.lower()
+def _reference_price(held: Sequence[tuple[Position, Decimal]], assets: Sequence[str]) -> Decimal:
+    """Today's price of `assets`, weighted by how much each position holds (oracles differ a
+    little between markets, and the BTC assets a little between themselves)."""
+    keys = {a.lower() for a in assets}
     amount = value = ZERO
     for position, _ in held:
         for h in position.collateral:
-            if h.asset.address.lower() == key:
+            if h.asset.address.lower() in keys:
                 amount += h.amount
                 value += h.value_usd
     return value / amount if amount else ZERO

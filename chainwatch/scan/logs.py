@@ -65,13 +65,21 @@ class ScanState:
 
 Checkpoint = Callable[[ScanState], None]
 Progress = Callable[[int], None]  # called with the last block covered so far
+# What a scan keeps of a getLogs answer (a list of logs): by default the accounts the filter's
+# `account_topic` names; ValueError on an answer that is not a list of such logs.
+Extract = Callable[[Any, AccountLogs], set[str]]
+
+
+def account_topics(answer: Any, logs: AccountLogs) -> set[str]:
+    return _accounts(answer, logs.account_topic)
 
 
 class LogScanner:
     """eth_getLogs through an endpoint pool (retries and failover included), range adapting."""
 
-    def __init__(self, pool: EndpointPool) -> None:
+    def __init__(self, pool: EndpointPool, extract: Extract = account_topics) -> None:
         self.pool = pool
+        self.extract = extract
 
     def scan(
         self,
@@ -126,9 +134,7 @@ class LogScanner:
             "fromBlock": hex(from_block),
             "toBlock": hex(to_block),
         }
-        return self.pool.batch(
-            [("eth_getLogs", [query])], parse=lambda answers: [_accounts(answers[0], logs.account_topic)]
-        )[0]
+        return self.pool.batch([("eth_getLogs", [query])], parse=lambda answers: [self.extract(answers[0], logs)])[0]
 
     def _pruned(self, logs: AccountLogs, start: int, to_block: int, exc: NoEndpointError) -> PrunedHistoryError:
         """The one-line error for blocks no endpoint keeps: which, and where a scan could start."""

@@ -26,7 +26,7 @@ def _band_json(band: Band, cumulative: Decimal | None = None) -> dict[str, Any]:
         "price_from_usd": decimal_text(band.price_high),
         "price_to_usd": decimal_text(band.price_low),
         "positions": band.positions,
-        "collateral_asset": decimal_text(band.wbtc),
+        "collateral_asset": decimal_text(band.btc),
         "collateral_usd": decimal_text(band.collateral_usd),
         "debt_usd": decimal_text(band.debt_usd),
     }
@@ -35,31 +35,44 @@ def _band_json(band: Band, cumulative: Decimal | None = None) -> dict[str, Any]:
     return row
 
 
-def liqmap_json(
-    liqmap: LiquidationMap,
-    *,
-    context: RunContext,
-    markets: Sequence[str],
-    accounts: int,
-) -> dict[str, Any]:
-    """Schema: see README "chainwatch scan". Bands run from today's price down, each with the
-    collateral that a fall into it liquidates and the running total down to its floor."""
-    cumulative = liqmap.now.wbtc
+def map_rows(liqmap: LiquidationMap) -> dict[str, Any]:
+    """A map's rows: bands from today's price down, each with the collateral that a fall into
+    it liquidates and the running total down to its floor, then the rows outside the bands."""
+    cumulative = liqmap.now.btc
     bands = []
     for band in liqmap.bands:
-        cumulative += band.wbtc
+        cumulative += band.btc
         bands.append(_band_json(band, cumulative))
     return {
-        **context.json(),
-        "markets": list(markets),
-        "asset": liqmap.asset,
-        "btc_price_usd": decimal_text(liqmap.price_usd),
-        "accounts_scanned": accounts,
         "liquidatable_now": _band_json(liqmap.now),
         "bands": bands,
         "on_btc_rise": _band_json(liqmap.on_rise),
         "no_liquidation_price": _band_json(liqmap.never),
         "total": _band_json(liqmap.total),
+    }
+
+
+def liqmap_json(
+    total: LiquidationMap,
+    per_asset: Sequence[tuple[str, LiquidationMap]],
+    *,
+    context: RunContext,
+    markets: Sequence[str],
+    accounts: int,
+) -> dict[str, Any]:
+    """Schema: see README "chainwatch scan". The map of every BTC asset of the chain together,
+    then one map per BTC asset some scanned position holds (`per_asset`, by symbol)."""
+    return {
+        **context.json(),
+        "markets": list(markets),
+        "assets": list(total.assets),
+        "btc_price_usd": decimal_text(total.price_usd),
+        "accounts_scanned": accounts,
+        **map_rows(total),
+        "per_asset": [
+            {"symbol": symbol, "asset": m.assets[0], "btc_price_usd": decimal_text(m.price_usd), **map_rows(m)}
+            for symbol, m in per_asset
+        ],
     }
 
 
@@ -72,21 +85,21 @@ class _MapRow:
     cumulative: str = ""
 
 
-def liqmap_table(liqmap: LiquidationMap, symbol: str = "WBTC", width: int = 80) -> RenderableType:
+def liqmap_table(liqmap: LiquidationMap, symbol: str, width: int = 80) -> RenderableType:
     """The map as a table within `width` columns: one row per band from today's price down, the
     running total of collateral liquidated down to each band's floor, then the totals."""
     price = money(liqmap.price_usd)
     rows: list[_MapRow | None] = [_MapRow(liqmap.now, f"≥ {price}")]
-    running = liqmap.now.wbtc
+    running = liqmap.now.btc
     for band in liqmap.bands:
-        running += band.wbtc
+        running += band.btc
         rows.append(_MapRow(band, f"{whole_money(band.price_low)}–{whole_money(band.price_high)}", f"{running:,.4f}"))
     rows += [_MapRow(liqmap.on_rise, f"> {price}"), _MapRow(liqmap.never, "-"), None, _MapRow(liqmap.total, "")]
     columns: list[Column[_MapRow]] = [
         Column("BTC fall", lambda row: row.band.label, keep=9, justify="left"),
         Column("BTC price", lambda row: row.price, keep=8),
         Column("positions", lambda row: str(row.band.positions), keep=5),
-        Column(symbol, lambda row: f"{row.band.wbtc:,.4f}", keep=7),
+        Column(symbol, lambda row: f"{row.band.btc:,.4f}", keep=7),
         Column(f"cumulative {symbol}", lambda row: row.cumulative, keep=4),
         Column("collateral", lambda row: money(row.band.collateral_usd), keep=3),
         Column("debt", lambda row: money(row.band.debt_usd), keep=2),
@@ -94,14 +107,14 @@ def liqmap_table(liqmap: LiquidationMap, symbol: str = "WBTC", width: int = 80) 
     return fitted_table(f"Liquidation map: {symbol} collateral by BTC fall from {price}", columns, rows, width)
 
 
-def plot_liqmap(liqmap: LiquidationMap, path: Path, symbol: str = "WBTC") -> None:
+def plot_liqmap(liqmap: LiquidationMap, path: Path, symbol: str) -> None:
     """Write `path` (PNG or SVG): the collateral liquidated in each band of BTC fall (bars) and
     the running total (line), prices falling from left to right."""
     if not liqmap.total.positions:
         raise PlotError(f"nothing to plot: no position with {symbol} collateral was found")
     prices = [float(b.price_low + b.price_high) / 2 for b in liqmap.bands]  # type: ignore[operator]
-    amounts = [float(b.wbtc) for b in liqmap.bands]
-    running, total = [], float(liqmap.now.wbtc)
+    amounts = [float(b.btc) for b in liqmap.bands]
+    running, total = [], float(liqmap.now.btc)
     for amount in amounts:
         total += amount
         running.append(total)

@@ -25,7 +25,7 @@ class ScanResult:
     block: Block
     markets: tuple[str, ...]
     accounts: int  # accounts discovered, over all markets
-    positions: tuple[Position, ...]  # those holding the asset as collateral
+    positions: tuple[Position, ...]  # those holding a BTC asset of the chain as collateral
 
 
 def scan_markets(
@@ -38,29 +38,37 @@ def scan_markets(
     from_block: int | None = None,
     progress: ScanProgress | None = None,
 ) -> ScanResult:
-    """Every position with the chain's WBTC as collateral in the named markets (when none: all
-    those whose adapter can discover accounts)."""
+    """Every position with one of the chain's BTC assets as collateral in the named markets
+    (when none: all those whose adapter can discover accounts); each market's accounts are
+    discovered for each BTC asset, their union read once."""
     if names:
         adapters = [adapter_class(m.protocol)(chain, m) for m in select_markets(chain, names)]
     else:  # every market whose adapter can discover accounts; a named one that cannot is an error
         adapters = [a for a in (adapter_class(m.protocol)(chain, m) for m in chain.markets) if can_discover(a)]
     markets = [a.market for a in adapters]
     reader = open_reader(chain, rpc, block)
+    btc = [a.address for a in chain.btc_assets]
     found = [
-        discover_accounts(
-            adapter,
-            reader,
-            chain.wbtc,
-            cache_dir,
-            from_block=from_block,
-            progress=_market_progress(progress, adapter.market.name, reader),
+        sorted(
+            {
+                account
+                for asset in chain.btc_assets
+                for account in discover_accounts(
+                    adapter,
+                    reader,
+                    asset.address,
+                    cache_dir,
+                    from_block=from_block,
+                    progress=_market_progress(progress, f"{adapter.market.name} {asset.symbol}", reader),
+                )
+            }
         )
         for adapter in adapters
     ]
     per_market = reader.gather(
         [partial(_read, adapter, reader, accounts) for adapter, accounts in zip(adapters, found)]
     )
-    positions = tuple(p for market_positions in per_market for p in market_positions if asset_amount(p, chain.wbtc) > 0)
+    positions = tuple(p for market_positions in per_market for p in market_positions if asset_amount(p, btc) > 0)
     return ScanResult(reader.block, tuple(m.name for m in markets), sum(len(a) for a in found), positions)
 
 

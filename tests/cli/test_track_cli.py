@@ -109,7 +109,7 @@ def test_an_unreachable_rpc_is_one_line_and_exit_4(cli):
 def test_an_rpc_on_another_chain_is_refused(devnet, cli, tmp_path):
     book = tmp_path / "book.toml"
     book.write_text(f'[chains.ethereum]\nrpc = ["{devnet.rpc_url}"]\n')
-    code, _, err = cli("track", WALLET, "--address-book", str(book))
+    code, _, err = cli("track", WALLET, "--chain", "ethereum", "--address-book", str(book))
     assert code == 4
     assert "serves chain id 31337, expected 1" in err
 

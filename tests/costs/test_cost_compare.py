@@ -72,7 +72,7 @@ def test_compounding_per_offer():
 
 
 def _market(apr: str, max_ltv: str = "0.73", lt: str = "0.78", price: str = "60000") -> DefiMarket:
-    wbtc = Asset("devnet", "0x01", "WBTC", 8)
+    wbtc = Asset("devnet", "0x01", "WBTC", 8, is_btc=True)
     usdc = Asset("devnet", "0x02", "USDC", 6)
     return DefiMarket(
         name="aave-v3",
@@ -93,7 +93,7 @@ def test_market_option_compounds_as_its_protocol_and_prices_collateral_at_its_or
     position = Position(
         protocol="aave-v3", market="", account="", chain="devnet", block_number=0,
         timestamp=datetime.now(UTC),
-        collateral=(Holding(Asset("devnet", "0x01", "WBTC", 8), D("0.5"), D(60_000), D("0.73"), D("0.78")),),
+        collateral=(Holding(Asset("devnet", "0x01", "WBTC", 8, is_btc=True), D("0.5"), D(60_000), D("0.73"), D("0.78")),),
         debt=(Holding(Asset("devnet", "0x02", "USDC", 6), D(20_000), D(1)),),
     )  # fmt: skip
     assert q.liquidation_price_btc == position.liquidation_price_btc

@@ -6,7 +6,7 @@ from chainwatch.adapters.base import MarketRate
 from chainwatch.costs.markets import wbtc_loan_pair
 from chainwatch.model import Asset
 
-WBTC = Asset("t", "0x" + "11" * 20, "WBTC", 8)
+WBTC = Asset("t", "0x" + "11" * 20, "WBTC", 8, is_btc=True)
 USDC = Asset("t", "0x" + "22" * 20, "USDC", 6)
 WETH = Asset("t", "0x" + "33" * 20, "WETH", 18)
 D = Decimal

@@ -155,7 +155,9 @@ def _spark_logs_deployment(chain) -> int:
     (market,) = [m for m in devnet.markets if m.name == "spark"]
     pool = EndpointPool([chain.rpc_url])
     reader = BlockReader.at(pool)
-    (logs,) = adapter_class(market.protocol)(devnet, market).collateral_account_logs(reader, devnet.wbtc)
+    (logs,) = adapter_class(market.protocol)(devnet, market).collateral_account_logs(
+        reader, devnet.main_btc_asset.address
+    )
     return LogScanner(pool).first_block_with_code(logs.address, reader.block.number)
 
 

@@ -130,6 +130,8 @@ def test_a_version_1_alert_log_becomes_the_outbox(db_url):
             )  # fmt: skip
     for table in ("snapshots", "positions", "holdings"):
         metadata.tables[table].create(engine)
+    with engine.begin() as connection:  # schema 1's holdings had no is_btc (schema 3 adds it)
+        connection.execute(text("ALTER TABLE holdings DROP COLUMN is_btc"))
     assert migrate(engine) == 1
     with HistoryStore(engine) as store:
         from chainwatch.history.outbox import alert_log
@@ -140,3 +142,38 @@ def test_a_version_1_alert_log_becomes_the_outbox(db_url):
         ("alert 1", "crossed", "sent", Decimal("0.5")),
         ("alert 2", "recovered", "pending", Decimal("0.5")),
     ]
+
+
+def test_version_2_holdings_learn_which_moved_with_btc(db_url):
+    """Schema 3 stores is_btc; rows written before are marked by the symbol rule they were
+    valued with then, so a stored liquidation price and its holdings still agree."""
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE chainwatch_schema (version INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO chainwatch_schema VALUES (2)"))
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE holdings DROP COLUMN is_btc"))
+        connection.execute(
+            text(
+                "INSERT INTO snapshots (id, chain, chain_id, block_number, block_timestamp, recorded_at, source) "
+                "VALUES (1, 'devnet', 31337, 1, 1, 1, 'x')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO positions (id, snapshot_id, account, protocol, market, collateral_usd, debt_usd) "
+                "VALUES (1, 1, '0xA', 'aave-v3', '0xPool', '1', '1')"
+            )
+        )
+        for seq, symbol in enumerate(("WBTC", "USDC")):
+            connection.execute(
+                text(
+                    "INSERT INTO holdings (position_id, side, seq, symbol, address, decimals, amount, price_usd, "
+                    f"earns_interest) VALUES (1, 'collateral', {seq}, '{symbol}', '0x{seq}', 8, '1', '1', FALSE)"
+                )
+            )
+    assert migrate(engine) == 2
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT symbol, is_btc FROM holdings ORDER BY seq")).all()
+    assert [(symbol, bool(is_btc)) for symbol, is_btc in rows] == [("WBTC", True), ("USDC", False)]

@@ -19,7 +19,7 @@ D = Decimal
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
-WBTC = Asset("devnet", "0x" + "11" * 20, "WBTC", 8)
+WBTC = Asset("devnet", "0x" + "11" * 20, "WBTC", 8, is_btc=True)
 WETH = Asset("devnet", "0x" + "22" * 20, "WETH", 18)
 USDC = Asset("devnet", "0x" + "33" * 20, "USDC", 6)
 

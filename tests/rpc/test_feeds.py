@@ -13,7 +13,7 @@ from chainwatch.devnet import controls
 from chainwatch.devnet.node import contract, transact
 from chainwatch.feeds import FeedError, read_latest, read_rounds
 from chainwatch.rpc import BlockReader, EndpointPool
-from chainwatch.sanity import read_feeds
+from chainwatch.sanity import chain_feeds, read_feeds
 
 HOURS_10_DAYS = 10 * 24
 
@@ -59,8 +59,8 @@ def test_a_zero_answer_is_refused_by_the_reader_and_warned_of_by_the_sanity_chec
     refusal = rf"answered 0 in round \d+ at block {reader.block.number}: not a price"
     with pytest.raises(FeedError, match=refusal):
         read_latest(reader, chain.deployment.eth_usd_feed)
-    feeds, warnings = read_feeds(reader, get_chain("devnet"))
-    assert set(feeds) == {"btc_usd_feed", "wbtc_btc_feed"}  # the other two still answer
+    feeds, warnings = read_feeds(reader, chain_feeds(get_chain("devnet")))
+    assert set(feeds) == {"BTC/USD", "WBTC/BTC"}  # the other two still answer
     (warning,) = warnings
     assert warning.startswith(f"Chainlink ETH/USD: price feed {chain.deployment.eth_usd_feed} answered 0")
 

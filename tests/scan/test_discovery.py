@@ -27,7 +27,9 @@ def market_adapter(name: str):
 
 def discover(chain, market: str, cache_dir, **options) -> list[str]:
     reader = BlockReader.at(EndpointPool([chain.rpc_url]))
-    return discover_accounts(market_adapter(market), reader, get_chain("devnet").wbtc, cache_dir, **options)
+    return discover_accounts(
+        market_adapter(market), reader, get_chain("devnet").main_btc_asset.address, cache_dir, **options
+    )
 
 
 @pytest.fixture
@@ -57,7 +59,9 @@ def test_a_scan_finds_exactly_the_accounts_created(chain, tmp_path, request):
 def test_a_node_with_a_range_limit_gives_the_same_accounts(chain, created, tmp_path):
     head = chain.w3.eth.block_number
     adapter = market_adapter("aave-v3")
-    (logs,) = adapter.collateral_account_logs(BlockReader.at(EndpointPool([chain.rpc_url])), get_chain("devnet").wbtc)
+    (logs,) = adapter.collateral_account_logs(
+        BlockReader.at(EndpointPool([chain.rpc_url])), get_chain("devnet").main_btc_asset.address
+    )
     unlimited = LogScanner(EndpointPool([chain.rpc_url])).scan(logs, ScanState(0, -1, set()), head)
     # A public node's eth_getLogs limit, played by the fault proxy in front of the devnet node.
     with FaultProxy(chain.rpc_url, log_range=7).persona("log-range") as node:
@@ -73,7 +77,7 @@ def test_a_node_with_a_range_limit_gives_the_same_accounts(chain, created, tmp_p
 def test_an_interrupted_scan_resumes_where_it_stopped(chain, created, tmp_path):
     head = chain.w3.eth.block_number
     reader = BlockReader.at(EndpointPool([chain.rpc_url]))
-    (logs,) = market_adapter("aave-v3").collateral_account_logs(reader, get_chain("devnet").wbtc)
+    (logs,) = market_adapter("aave-v3").collateral_account_logs(reader, get_chain("devnet").main_btc_asset.address)
     cache = DiscoveryCache(tmp_path, 31337, logs)
     state = ScanState(0, -1, set(), span=8)
     chunks = []

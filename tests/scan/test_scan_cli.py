@@ -36,6 +36,9 @@ def test_scan_maps_every_wbtc_loan_of_the_market(chain, cli, tmp_path):
     assert data["markets"] == ["aave-v3", "aave-v3.6", "spark"] and data["btc_price_usd"] == "60000"
     assert data["chain"] == "devnet" and data["chain_id"] == 31337 and data["timestamp"].endswith("Z")
     assert data["accounts_scanned"] >= 3
+    assert data["assets"] == [chain.deployment.wbtc]  # the devnet's one BTC asset
+    (wbtc,) = data["per_asset"]
+    assert wbtc["symbol"] == "WBTC" and wbtc["asset"] == chain.deployment.wbtc and wbtc["total"] == data["total"]
     rows = [data["liquidatable_now"], *data["bands"], data["on_btc_rise"], data["no_liquidation_price"]]
     for key in ("collateral_asset", "collateral_usd", "debt_usd"):
         assert sum(D(r[key]) for r in rows) == D(data["total"][key])

@@ -1,7 +1,14 @@
 """The address book: built-in chains, user overrides, and one-line errors for bad files."""
 
-import pytest
+import json
+import re
+from importlib import resources
 
+import pytest
+from eth_utils import to_checksum_address
+
+from chainwatch.adapters.base import chain_asset
+from chainwatch.adapters.morpho_catalogue import MarketParams
 from chainwatch.addresses import AddressError, parse_address
 from chainwatch.chains import AddressBookError, get_chain, get_chains, load_address_book
 
@@ -35,9 +42,162 @@ def test_mainnet_is_built_in_with_aave_and_spark():
         "compound-v3-usdc",
         "compound-v3-usdt",
         "compound-v3-weth",
+        "compound-v3-usds",
+        "compound-v3-wbtc",
     ]
-    assert chain.wbtc == "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
+    assert [a.symbol for a in chain.btc_assets] == ["WBTC", "cbBTC", "tBTC", "LBTC", "eBTC", "FBTC", "BTC.b"]
+    assert chain.main_btc_asset.address == "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
     assert all(url.startswith("https://") for url in chain.rpc)
+
+
+@pytest.mark.parametrize(
+    ("name", "chain_id", "btc", "comets"),
+    [
+        ("base", 8453, ["cbBTC", "LBTC", "tBTC"], ["usdc", "weth", "usds", "aero"]),
+        ("arbitrum", 42161, ["WBTC", "tBTC"], ["usdc", "usdc.e", "usdt", "weth"]),
+    ],
+)
+def test_base_and_arbitrum_are_built_in(name, chain_id, btc, comets):
+    chain = get_chain(name)
+    assert chain.chain_id == chain_id and chain.btc_usd_feed and chain.eth_usd_feed
+    assert [a.symbol for a in chain.btc_assets] == btc
+    assert [m.name for m in chain.markets] == ["aave-v3", "morpho-blue", *(f"compound-v3-{c}" for c in comets)]
+    (morpho,) = [m for m in chain.markets if m.protocol == "morpho-blue"]
+    assert "market_ids" not in morpho.settings and morpho.settings["deployment_block"]  # discovered from logs
+    assert all(url.startswith("https://") for url in chain.rpc)
+
+
+BUILT_IN = ["ethereum", "base", "arbitrum"]
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}(?![0-9a-fA-F])")
+
+
+def _book_text(name):
+    return (resources.files("chainwatch.chains") / f"{name}.toml").read_text()
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_built_in_address_is_checksummed_and_unique_on_its_chain(name):
+    found = ADDRESS.findall(_book_text(name))
+    assert found
+    for address in found:
+        assert address == to_checksum_address(address), f"{address} is not in EIP-55 form"
+    # Multicall3 and a few tokens share an address across chains, never two roles on one chain.
+    assert len(found) == len(set(found)), [a for a in set(found) if found.count(a) > 1]
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_built_in_address_carries_its_source(name):
+    """Each address sits under a comment in its own paragraph, or has one on its line: the
+    comment names the published registry it was read from."""
+    paragraph_has_source = False
+    for line in _book_text(name).splitlines():
+        if not line.strip():
+            paragraph_has_source = False
+            continue
+        if "#" in line:
+            paragraph_has_source = True
+        for address in ADDRESS.findall(line.split("#")[0]):
+            assert paragraph_has_source, f"{name}.toml: {address} has no source comment"
+
+
+def test_the_shipped_morpho_markets_are_btc_collateral_markets_with_true_ids():
+    data = json.loads((resources.files("chainwatch.chains") / "morpho_markets.json").read_text())
+    for entry in data["singletons"]:
+        chain = get_chain(entry["chain"])
+        (morpho,) = [m for m in chain.markets if m.protocol == "morpho-blue"]
+        assert entry["chain_id"] == chain.chain_id and entry["morpho"] == morpho.settings["morpho"]
+        assert entry["source"] and entry["from_block"] == morpho.settings["deployment_block"]
+        btc = {a.address for a in chain.btc_assets}
+        assert {to_checksum_address(c) for c in entry["collateral"]} == btc
+        for market in entry["markets"]:
+            params = MarketParams.from_json(market)  # refuses an id that is not keccak(params)
+            assert params.collateral_token in btc
+            for key in ("loan_token", "collateral_token", "oracle", "irm"):
+                assert market[key] == to_checksum_address(market[key])
+        assert len({m["id"] for m in entry["markets"]}) == len(entry["markets"])
+
+
+def test_the_market_ids_once_listed_for_ethereum_are_shipped():
+    """The three WBTC markets the book listed by hand (recomputed from @morpho-org/morpho-test
+    fixtures) are among the shipped ones."""
+    data = json.loads((resources.files("chainwatch.chains") / "morpho_markets.json").read_text())
+    ethereum = next(e for e in data["singletons"] if e["chain"] == "ethereum")
+    assert {
+        "0x3a85e619751152991742810df6ec69ce473daef99e28a64ab2340d7b7ccfee49",
+        "0xa921ef34e2fc7a27ccc50ae7e4b154e16c9799d3387076c421423ef52ac4df99",
+        "0x138eec0e4a1937eb92ebc70043ed539661dd7ed5a89fb92a720b341650288a40",
+    } <= {m["id"] for m in ethereum["markets"]}
+
+
+BTC_ASSETS = """
+[[chains.localtest.btc_assets]]
+symbol = "WBTC"
+address = "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
+btc_feed = "0xfdFD9C85aD200c506Cf9e21F1FD8dd01932FBB23"
+
+[[chains.localtest.btc_assets]]
+symbol = "cbBTC"
+address = "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf"
+"""
+
+
+def test_btc_assets_replace_the_wbtc_key(tmp_path):
+    chain = get_chain(
+        "localtest",
+        write(tmp_path, LOCALTEST.replace('wbtc = "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"\n', "") + BTC_ASSETS),
+    )
+    assert [(a.symbol, a.btc_feed) for a in chain.btc_assets] == [
+        ("WBTC", "0xfdFD9C85aD200c506Cf9e21F1FD8dd01932FBB23"),
+        ("cbBTC", None),
+    ]
+    assert chain_asset(chain, "0xcbb7c0000ab88b473b1f5afd9ef808440eed33bf", "cbBTC", 8).is_btc
+    # BTC in a name decides nothing: only the book's addresses are BTC.
+    assert not chain_asset(chain, "0x" + "11" * 20, "FAKEBTC", 8).is_btc
+
+
+def test_wbtc_stays_a_one_asset_shorthand(tmp_path):
+    text = LOCALTEST.replace("[[", 'wbtc_btc_feed = "0xfdFD9C85aD200c506Cf9e21F1FD8dd01932FBB23"\n\n[[', 1)
+    (asset,) = get_chain("localtest", write(tmp_path, text)).btc_assets
+    assert (asset.symbol, asset.address, asset.btc_feed) == (
+        "WBTC",
+        "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599",
+        "0xfdFD9C85aD200c506Cf9e21F1FD8dd01932FBB23",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (LOCALTEST.replace('wbtc = "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"\n', ""), 2, "missing key 'btc_assets'"),
+        (
+            LOCALTEST
+            + BTC_ASSETS.replace("cbBTC", "WBTC2").replace(
+                "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf", "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"
+            ),
+            18,
+            "listed twice",
+        ),
+        (LOCALTEST + BTC_ASSETS.replace('symbol = "cbBTC"', 'symbol = "cbBTC"\nfeed = "x"'), 20, "unknown key 'feed'"),
+        (
+            LOCALTEST
+            + BTC_ASSETS.replace(
+                "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33Bf", "0xcbB7C0000aB88B473b1f5aFd9ef808440eed33BF"
+            ),
+            20,
+            "btc_assets[1].address: address checksum mismatch",
+        ),
+        (LOCALTEST.replace("[[", "deployment_block = 5\n[[", 1), 8, "unknown key 'deployment_block'"),
+    ],
+)
+def test_malformed_btc_assets_and_deployment_blocks_are_named(tmp_path, text, line, message):
+    path = write(tmp_path, text)
+    with pytest.raises(AddressBookError) as error:
+        load_address_book(path)
+    assert str(error.value).startswith(f"{path}:{line}: ") and message in str(error.value)
+
+
+def test_built_in_deployment_blocks():
+    assert get_chain("ethereum").markets[0].settings["deployment_block"] == 16291127  # Aave v3 Core's Pool
 
 
 def test_the_documented_format_adds_a_chain(tmp_path):
@@ -139,12 +299,12 @@ def test_the_ens_registry_is_chain_data():
 
 def test_without_names_the_default_chains_are_read_never_a_local_one(tmp_path):
     defaults = get_chains([])
-    assert "ethereum" in [c.name for c in defaults]
+    assert {"ethereum", "base", "arbitrum"} <= {c.name for c in defaults}
     assert all(c.default for c in defaults)
     assert not {"devnet", "devnet-l2"} & {c.name for c in defaults}  # a local chain is read when named
     mine = write(tmp_path, LOCALTEST.replace("[[", "default = true\n[["))
     assert "localtest" in [c.name for c in get_chains([], mine)]
-    none = write(tmp_path, "[chains.ethereum]\ndefault = false\n")
+    none = write(tmp_path, "".join(f"[chains.{c}]\ndefault = false\n" for c in ("ethereum", "base", "arbitrum")))
     with pytest.raises(AddressBookError, match="no chain is marked `default = true`"):
         get_chains([], none)
 

@@ -9,7 +9,7 @@ from chainwatch.export import readings_csv, readings_json, snapshot_csv, snapsho
 from chainwatch.model import Asset, ChainReading, Holding, Position, Snapshot
 
 WHEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-WBTC = Asset("localtest", "0x" + "11" * 20, "WBTC", 8)
+WBTC = Asset("localtest", "0x" + "11" * 20, "WBTC", 8, is_btc=True)
 USDC = Asset("localtest", "0x" + "33" * 20, "USDC", 6)
 
 
@@ -47,6 +47,7 @@ def test_json_has_the_documented_shape_with_decimal_strings():
         "account",
         "collateral",
         "debt",
+        "btc_assets",
         "collateral_usd",
         "debt_usd",
         "ltv",
@@ -57,6 +58,7 @@ def test_json_has_the_documented_shape_with_decimal_strings():
         "headroom_usd",
         "headroom_fraction",
     }
+    assert p["btc_assets"] == ["WBTC"]
     assert p["collateral"] == [
         {
             "symbol": "WBTC",
@@ -64,6 +66,7 @@ def test_json_has_the_documented_shape_with_decimal_strings():
             "amount": "1.00000000",
             "price_usd": "60000",
             "value_usd": "60000.00000000",
+            "is_btc": True,
             "max_ltv": "0.73",
             "liquidation_threshold": "0.78",
         }

@@ -7,7 +7,7 @@ import pytest
 
 from chainwatch.model import Asset, Holding, Position, from_raw, portfolio_totals
 
-WBTC = Asset("test", "0x" + "11" * 20, "WBTC", 8)
+WBTC = Asset("test", "0x" + "11" * 20, "WBTC", 8, is_btc=True)
 WETH = Asset("test", "0x" + "22" * 20, "WETH", 18)
 USDC = Asset("test", "0x" + "33" * 20, "USDC", 6)
 D = Decimal
@@ -118,3 +118,39 @@ def test_portfolio_figures_are_sums():
 )
 def test_raw_integers_scale_exactly(raw, decimals, text):
     assert str(from_raw(raw, decimals)) == text
+
+
+CBBTC = Asset("test", "0x" + "66" * 20, "cbBTC", 8, is_btc=True)
+FAKE = Asset("test", "0x" + "77" * 20, "FAKEBTC", 8)  # "BTC" in the name, not a BTC asset of the book
+
+
+def test_a_loan_backed_by_two_btc_assets_has_one_liquidation_price():
+    """1 WBTC at $60,000 (LT 0.78) + 0.5 cbBTC at $59,900 (LT 0.73), $40,000 USDC debt.
+    By hand: both move by k, 0.78·60,000k + 0.73·29,950k = 40,000 → k = 40,000 / 68,663.5
+    = 0.58255...; the price is stated in the first BTC asset's terms, 60,000k = $34,953.50..."""
+    loan = position(
+        [
+            Holding(WBTC, D(1), D(60000), max_ltv=D("0.73"), liquidation_threshold=D("0.78")),
+            Holding(CBBTC, D("0.5"), D(59900), max_ltv=D("0.68"), liquidation_threshold=D("0.73")),
+        ],
+        [usdc("40000")],
+    )
+    price = loan.liquidation_price_btc
+    assert price == D(60000) * D(40000) / (D("0.78") * 60000 + D("0.73") * D("29950"))
+    assert loan.btc_assets == ("WBTC", "cbBTC")
+    k = price / 60000
+    moved = position(
+        [Holding(h.asset, h.amount, h.price_usd * k, h.max_ltv, h.liquidation_threshold) for h in loan.collateral],
+        loan.debt,
+    )
+    assert abs(moved.health_factor - 1) < D("1e-20")
+
+
+def test_only_the_books_btc_assets_move_with_btc():
+    """A token named like bitcoin that the book does not list is other collateral, held fixed."""
+    loan = position(
+        [btc("1", "60000", lt="0.75"), Holding(FAKE, D(1), D(10000), liquidation_threshold=D("0.5"))], [usdc("30000")]
+    )
+    # 0.75·60,000k + 0.5·10,000 = 30,000 → k = 25,000 / 45,000
+    assert abs(loan.liquidation_price_btc - D(60000) * 25000 / 45000) < D("1e-20")  # $33,333.33...
+    assert loan.btc_assets == ("WBTC",)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chainwatch.model import Asset, Holding, Position, from_raw
 
-WBTC = Asset("ethereum", "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599", "WBTC", 8)
+WBTC = Asset("ethereum", "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599", "WBTC", 8, is_btc=True)
 USDC = Asset("ethereum", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "USDC", 6)
 WETH = Asset("ethereum", "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "WETH", 18)
 

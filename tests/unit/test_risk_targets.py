@@ -21,7 +21,7 @@ EXAMPLE = manual_position(D("0.5"), D(60000), D(20000), D("0.08"), D("0.75"))
 def btc_borrowed() -> Position:
     """1 WBTC at $60,000 borrowed against $100,000 of USDC with an 80% threshold."""
     usdc = Asset("test", "0x" + "33" * 20, "USDC", 6)
-    wbtc = Asset("test", "0x" + "11" * 20, "WBTC", 8)
+    wbtc = Asset("test", "0x" + "11" * 20, "WBTC", 8, is_btc=True)
     return Position(
         protocol="test", market="m", account="a", chain="test", block_number=1,
         timestamp=datetime(2026, 1, 1, tzinfo=UTC),

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from chainwatch.chain import Chain
+from chainwatch.chain import BtcAsset, Chain
 from chainwatch.feeds import ROUNDS_PER_READ, Round
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.volatility import annualised_volatility, chain_btc_volatility, feed_volatility
@@ -69,6 +69,6 @@ def test_a_zero_day_window_is_refused():
 
 
 def test_a_chain_without_a_btc_feed_asks_for_volatility_by_hand():
-    chain = Chain("bare", 31337, ("http://127.0.0.1:1",), "0x" + "ca" * 20, "0x" + "11" * 20, ())
+    chain = Chain("bare", 31337, ("http://127.0.0.1:1",), "0x" + "ca" * 20, (BtcAsset("0x" + "11" * 20, "WBTC"),), ())
     with pytest.raises(RiskInputError, match="--volatility"):
         chain_btc_volatility(chain, (), None, 30)

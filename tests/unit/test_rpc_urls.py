@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from chainwatch.chain import Chain
+from chainwatch.chain import BtcAsset, Chain
 from chainwatch.rpc.urls import rpc_urls
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 
 
 def chain(*rpc: str) -> Chain:
-    return Chain(name="x", chain_id=1, rpc=rpc, multicall3=MULTICALL3, wbtc=MULTICALL3, markets=())
+    return Chain(
+        name="x", chain_id=1, rpc=rpc, multicall3=MULTICALL3, btc_assets=(BtcAsset(MULTICALL3, "WBTC"),), markets=()
+    )
 
 
 def test_given_urls_win_over_environment_and_book(monkeypatch):
