@@ -199,7 +199,7 @@ def test_every_command_refuses_a_bad_config_with_exit_1(cli, tmp_path, text, mes
 @pytest.mark.parametrize(
     ("command", "text", "message"),
     [
-        ("track", 'chains = ["nochain"]\n' + ISSUE_LOAN, "c.toml:1: chains: unknown chain 'nochain' (known: devnet, "),
+        ("track", 'chains = ["nochain"]\n' + ISSUE_LOAN, "c.toml:1: chains: unknown chain 'nochain' (known: arbitrum, base, devnet, "),
         ("risk", 'chains = ["devnet", "ethereum"]\n' + ISSUE_LOAN,
          "c.toml:1: chains: lists devnet, ethereum; this command reads one: give --chain"),
         ("watch", 'notify = ["nonsense"]\n' + ISSUE_LOAN, "c.toml:1: notify: --notify nonsense"),
