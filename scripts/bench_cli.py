@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests" / "faults")]
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]  # our scripts, and the tests package (its proxy)
 
 from bench_track import MARKETS, machine  # noqa: E402
 from bench_wallets import Market, populate, wallet  # noqa: E402
-from proxy import FaultProxy  # noqa: E402  (with no fault scheduled it only forwards and counts)
 
 from chainwatch.devnet.service import start  # noqa: E402
+from tests.helpers.fault_proxy import FaultProxy  # noqa: E402  (with no fault scheduled it only forwards and counts)
 
 CHAINWATCH = str(Path(sys.executable).with_name("chainwatch"))
 MINIMAL_TYPER_APP = """

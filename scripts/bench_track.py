@@ -38,10 +38,9 @@ from eth_abi import decode, encode
 from web3 import Web3
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests" / "faults")]
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]  # our scripts, and the tests package (its proxy)
 
 from bench_wallets import Market, populate, wallet  # noqa: E402
-from proxy import FaultProxy  # noqa: E402  (with no fault scheduled it only forwards and counts)
 
 from chainwatch.abi import function, load_abi  # noqa: E402
 from chainwatch.chain import Chain  # noqa: E402
@@ -49,6 +48,7 @@ from chainwatch.chains import get_chain  # noqa: E402
 from chainwatch.devnet import toolchain  # noqa: E402
 from chainwatch.devnet.service import start  # noqa: E402
 from chainwatch.snapshot import read_snapshot  # noqa: E402
+from tests.helpers.fault_proxy import FaultProxy  # noqa: E402  (with no fault scheduled it only forwards and counts)
 
 MARKETS = ("aave-v3", "spark")
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
