@@ -52,6 +52,12 @@ AddressBookOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
+# The wallets a reading command takes: addresses or names, and a file of them.
+AddressesArgument = Annotated[list[str] | None, typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")]
+WalletsFileOption = Annotated[
+    Path | None,
+    typer.Option("--wallets", help="File of wallets, one address or ENS name a line ('#' comments)."),
+]
 
 
 def writable_file(path: Path | None) -> Path | None:

@@ -17,6 +17,7 @@ from chainwatch.cli.app import (
     MAX_LOAN_USD,
     MAX_PRICE_USD,
     AddressBookOption,
+    AddressesArgument,
     BlockOption,
     OutputOption,
     RpcOption,
@@ -56,9 +57,7 @@ class RiskFormat(str, Enum):
 
 @app.command()
 def risk(
-    addresses: Annotated[
-        list[str] | None, typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
-    ] = None,
+    addresses: AddressesArgument = None,
     btc: Annotated[str | None, typer.Option(help="Hand-typed loan: BTC collateral.")] = None,
     btc_price: Annotated[str | None, typer.Option(help="Hand-typed loan: BTC price, USD.")] = None,
     loan: Annotated[str | None, typer.Option(help="Hand-typed loan: debt, USD.")] = None,

@@ -6,13 +6,21 @@ Starlette, uvicorn and Jinja2 are imported when the command runs, never for `--h
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from chainwatch.chains import get_chain
-from chainwatch.cli.app import AddressBookOption, ChainOption, RpcOption, app, parse_decimal, stderr
+from chainwatch.cli.app import (
+    AddressBookOption,
+    AddressesArgument,
+    ChainOption,
+    RpcOption,
+    WalletsFileOption,
+    app,
+    parse_decimal,
+    stderr,
+)
 from chainwatch.cli.track import WalletsFileError, read_wallets_file
 from chainwatch.dashboard.access import is_loopback, new_token
 from chainwatch.ens import parse_account
@@ -38,13 +46,8 @@ def listen(host: str, port: int) -> socket.socket:
 
 @app.command()
 def serve(
-    addresses: Annotated[
-        list[str] | None, typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
-    ] = None,
-    wallets: Annotated[
-        Path | None,
-        typer.Option("--wallets", help="File of wallets, one address or ENS name a line ('#' comments)."),
-    ] = None,
+    addresses: AddressesArgument = None,
+    wallets: WalletsFileOption = None,
     chain: ChainOption = "ethereum",
     rpc: RpcOption = None,
     protocol: Annotated[

@@ -15,11 +15,13 @@ from rich.progress import Progress
 from chainwatch.cli.app import (
     TEXT_FILE_WIDTH,
     AddressBookOption,
+    AddressesArgument,
     BlockOption,
     FormatOption,
     OutputFormat,
     OutputOption,
     RpcOption,
+    WalletsFileOption,
     app,
     emit,
     render_text,
@@ -73,13 +75,8 @@ def read_bar(count: int) -> Iterator[None]:
 
 @app.command()
 def track(
-    addresses: Annotated[
-        list[str] | None, typer.Argument(help="Wallet addresses (0x…) or ENS names (name.eth).")
-    ] = None,
-    wallets: Annotated[
-        Path | None,
-        typer.Option("--wallets", help="File of wallets, one address or ENS name a line ('#' comments)."),
-    ] = None,
+    addresses: AddressesArgument = None,
+    wallets: WalletsFileOption = None,
     chain: Annotated[
         list[str] | None,
         typer.Option(
