@@ -244,9 +244,10 @@ def test_risk_reads_the_config_when_no_loan_is_given(chain, cli, tmp_path):
 def test_a_chain_without_a_btc_usd_feed_cannot_value_a_loan(chain, cli, tmp_path):
     book = tmp_path / "book.toml"
     devnet = get_chain("devnet", None)
+    wbtc = devnet.main_btc_asset.address
     book.write_text(
         f'[chains.nofeed]\nchain_id = 31337\nrpc = ["{chain.rpc_url}"]\n'
-        f'multicall3 = "{devnet.multicall3}"\nwbtc = "{devnet.wbtc}"\n'
+        f'multicall3 = "{devnet.multicall3}"\nwbtc = "{wbtc}"\n'
     )
     config = write_config(tmp_path / "c.toml", datetime(2026, 1, 1, tzinfo=UTC), chains=["nofeed"])
     code, out, err = cli("track", "--config", config, "--address-book", book, "--rpc", chain.rpc_url)
@@ -257,12 +258,12 @@ def test_a_chain_without_a_btc_usd_feed_cannot_value_a_loan(chain, cli, tmp_path
     )
     # A feed address that answers no latestRoundData (here the WBTC token) values nothing either:
     # each loan is named as unreadable in its place, and the run exits 4.
-    book.write_text(book.read_text() + f'btc_usd_feed = "{devnet.wbtc}"\n')
+    book.write_text(book.read_text() + f'btc_usd_feed = "{wbtc}"\n')
     code, out, err = cli("track", "--config", config, "--address-book", book, "--rpc", chain.rpc_url)
     assert code == 4, err
-    assert f"cefi Nexo daily: position of  not read: Chainlink BTC/USD {devnet.wbtc}.latestRoundData failed" in err
+    assert f"cefi Nexo daily: position of  not read: Chainlink BTC/USD {wbtc}.latestRoundData failed" in err
     assert "(and 2 more" in err  # the other two loans
-    assert f"price feed {devnet.wbtc} did not answer latestRoundData at block" in out  # the warning says why
+    assert f"price feed {wbtc} did not answer latestRoundData at block" in out  # the warning says why
     code, out, err = cli(
         "track", "--config", config, "--address-book", book, "--rpc", chain.rpc_url, "--format", "json"
     )
