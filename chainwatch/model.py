@@ -102,9 +102,11 @@ class Position:
     # The alert engine reads them from any position alike, whatever the protocol.
     margin_call_ltv: Decimal | None = None
     warn_ltvs: tuple[Decimal, ...] = ()
-    # How the loan's debt compounds when its terms say so (a CeFi loan's); None: the reader's
-    # convention (risk takes per-second for loans read on chain).
+    # How the loan's debt compounds, and who says so: "protocol" (the adapter's rule: Aave and
+    # Comet per second, Morpho continuously) or "loan" (a CeFi loan's own terms). None for a
+    # loan whose rule is unknown (a hand-typed one): risk then assumes daily and says so.
     compounding: Compounding | None = None
+    compounding_source: str = "protocol"
 
     @property
     def alert_ltvs(self) -> tuple[Decimal, ...]:

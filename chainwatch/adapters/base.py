@@ -146,6 +146,7 @@ class Adapter(ABC):
             timestamp=reader.block.timestamp,
             collateral=tuple(collateral),
             debt=tuple(debt),
+            compounding=self.interest_compounding,
         )
 
     @abstractmethod

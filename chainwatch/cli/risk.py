@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from chainwatch.adapters import adapter_class
 from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
     MAX_BTC,
@@ -132,7 +131,6 @@ def risk(
         days=tuple(parse_days(days)) if days else DEFAULT_DAYS,
         bands=StatusBands(parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf)),
         compounding=compounding,
-        loan_compounding={m.name: adapter_class(m.protocol).interest_compounding for m in chain_config.markets},
         survive=parse_decimal("--survive", survive),
         target_ltv=parse_optional_decimal("--target-ltv", target_ltv),
         horizon_days=horizon,

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from chainwatch.adapters import adapter_class
 from chainwatch.chain import Chain
 from chainwatch.context import RunContext
 from chainwatch.costs.compare import Loan
@@ -85,8 +84,6 @@ def risk_settings(target: Target, volatility: Decimal, target_ltv: Decimal | Non
         volatility=volatility,
         volatility_source=f"{target.chain.name} BTC/USD feed, {VOLATILITY_DAYS} days",
         bands=target.bands,
-        # as `risk` without --compounding: each position compounds as its protocol does
-        loan_compounding={m.name: adapter_class(m.protocol).interest_compounding for m in target.chain.markets},
         target_ltv=target_ltv,
     )
 

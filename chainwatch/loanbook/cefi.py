@@ -79,6 +79,7 @@ class CefiLoan:
             margin_call_ltv=self.margin_call_ltv,
             warn_ltvs=self.warn_ltv,
             compounding=self.compounding,
+            compounding_source="loan",
         )
 
 

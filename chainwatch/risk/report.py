@@ -6,7 +6,7 @@ Values stay Decimal (and enums) so the table renders the very figures the JSON c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -46,10 +46,9 @@ class RiskSettings:
     changes: tuple[Decimal, ...] = DEFAULT_CHANGES
     days: tuple[int, ...] = DEFAULT_DAYS
     bands: StatusBands = field(default_factory=StatusBands)
-    # --compounding: overrides every position's own; else each position compounds as its
-    # protocol does (market name -> the adapter's), a hand-typed loan daily.
+    # --compounding: overrides every position's own (Position.compounding: its protocol's rule
+    # or its loan's terms); a loan without one (hand-typed) compounds daily.
     compounding: Compounding | None = None
-    loan_compounding: Mapping[str, Compounding] = field(default_factory=dict)
     survive: Decimal = Decimal("0.30")
     target_ltv: Decimal | None = None
     horizon_days: int = 14
@@ -59,14 +58,12 @@ class RiskSettings:
 
     def compounding_of(self, position: Position) -> tuple[Compounding, str]:
         """How `position`'s debt compounds, and where that comes from: `--compounding`, the
-        loan's own terms (a CeFi loan's), the protocol (Aave and Comet per second, Morpho
-        continuously), or the hand-typed default."""
+        position's own rule ("protocol" or "loan", as its reader set it), or the daily default."""
         if self.compounding is not None:
             return self.compounding, "--compounding"
-        if position.compounding is not None:  # the loan's own terms (a CeFi loan's)
-            return position.compounding, "loan"
-        own = self.loan_compounding.get(position.protocol)
-        return (own, "protocol") if own is not None else (Compounding.DAILY, "default")
+        if position.compounding is not None:
+            return position.compounding, position.compounding_source
+        return Compounding.DAILY, "default"
 
     def __post_init__(self) -> None:
         require_fraction("--survive", self.survive)
