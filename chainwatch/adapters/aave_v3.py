@@ -21,7 +21,6 @@ from typing import NamedTuple
 from chainwatch.abi import function
 from chainwatch.adapters.aave_rules import EMode, Generation, collateral_terms
 from chainwatch.adapters.base import (
-    AccountLogs,
     Adapter,
     MarketRate,
     Reading,
@@ -36,6 +35,7 @@ from chainwatch.chain import Chain
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
+from chainwatch.rpc.logs import AccountLogs
 
 RAY_DECIMALS = 27
 BPS_DECIMALS = 4

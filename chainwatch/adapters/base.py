@@ -18,6 +18,7 @@ from eth_utils import keccak
 from chainwatch.chain import Chain, MarketConfig
 from chainwatch.model import Asset, Compounding, Holding, Position, Unreadable
 from chainwatch.rpc import BlockReader
+from chainwatch.rpc.logs import AccountLogs
 
 
 @dataclass(frozen=True)
@@ -47,21 +48,6 @@ class Reading:
 
     positions: list[Position]
     unreadable: list[Unreadable]
-
-
-@dataclass(frozen=True)
-class AccountLogs:
-    """Event logs that name the accounts of a market, for discovering them from the chain.
-
-    `address` emits the logs; `topics` is an eth_getLogs topic filter (topic 0 the event
-    signature hash, None for any value); the account is the indexed address in topic
-    `account_topic`. An account a log names may since have left: discovery finds candidates,
-    the positions read at the pinned block decide.
-    """
-
-    address: str
-    topics: tuple[str | None, ...]
-    account_topic: int
 
 
 def parse_block_setting(value: object) -> int:

@@ -26,7 +26,6 @@ from typing import NamedTuple
 
 from chainwatch.abi import function
 from chainwatch.adapters.base import (
-    AccountLogs,
     Adapter,
     MarketRate,
     Reading,
@@ -41,6 +40,7 @@ from chainwatch.addresses import parse_address_setting
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
+from chainwatch.rpc.logs import AccountLogs
 
 FACTOR_DECIMALS = 18
 PRICE_DECIMALS = 8

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from chainwatch.abi import function
 from chainwatch.adapters.base import (
-    AccountLogs,
     Adapter,
     MarketRate,
     Reading,
@@ -33,6 +32,7 @@ from chainwatch.addresses import parse_address_setting, parse_bytes32_list_setti
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.model import SECONDS_PER_YEAR, Asset, Compounding, Holding, from_raw
 from chainwatch.rpc import BlockReader, Call
+from chainwatch.rpc.logs import AccountLogs
 
 if TYPE_CHECKING:  # discovery's module reads logs and the user cache: imported only when used
     from chainwatch.adapters.morpho_catalogue import MarketParams as CatalogueParams

@@ -7,7 +7,7 @@ known, and checked, from its log alone.
 
 The catalogue starts from the markets shipped in `chainwatch/chains/morpho_markets.json` (made by
 scripts/morpho_markets.py) and from a cache file in the user cache directory, then asks only for
-the blocks since the last one it covered, with the adaptive log ranges of `chainwatch.scan.logs`;
+the blocks since the last one it covered, with the adaptive log ranges of `chainwatch.rpc.logs`;
 the cache is saved after every chunk, so an interrupted refresh resumes. The hash of the last
 covered block is kept with it: when the chain no longer has that block (a reorganisation, a
 local chain reset) the cache is dropped and the scan starts again from the shipped data.
@@ -25,10 +25,10 @@ from typing import Any
 import platformdirs
 from eth_utils import keccak, to_checksum_address
 
-from chainwatch.adapters.base import AccountLogs, event_topic
+from chainwatch.adapters.base import event_topic
 from chainwatch.files import write_atomic
 from chainwatch.rpc import EndpointPool
-from chainwatch.scan.logs import LogScanner, ScanState
+from chainwatch.rpc.logs import AccountLogs, LogScanner, ScanState
 
 CREATE_MARKET = event_topic("CreateMarket(bytes32,(address,address,address,address,uint256))")  # EventsLib
 SHIPPED = "morpho_markets.json"

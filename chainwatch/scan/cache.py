@@ -16,9 +16,8 @@ from pathlib import Path
 
 import platformdirs
 
-from chainwatch.adapters.base import AccountLogs
 from chainwatch.files import write_atomic
-from chainwatch.scan.logs import ScanState
+from chainwatch.rpc.logs import AccountLogs, ScanState
 
 CONFIRMATIONS = 64
 SAVE_INTERVAL_S = 1.0

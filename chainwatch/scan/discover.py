@@ -12,8 +12,8 @@ from pathlib import Path
 from chainwatch.adapters.base import Adapter
 from chainwatch.errors import ChainwatchError
 from chainwatch.rpc import BlockReader
+from chainwatch.rpc.logs import LogScanner, Progress, ScanState
 from chainwatch.scan.cache import DiscoveryCache
-from chainwatch.scan.logs import LogScanner, Progress, ScanState
 
 
 class DiscoveryUnsupportedError(ChainwatchError):

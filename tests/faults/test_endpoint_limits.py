@@ -16,8 +16,8 @@ import requests
 from chainwatch.adapters import adapter_class
 from chainwatch.chains import get_chain
 from chainwatch.rpc import BlockReader, EndpointPool
+from chainwatch.rpc.logs import LogScanner
 from chainwatch.rpc.reader import GAS_BUDGET
-from chainwatch.scan.logs import LogScanner
 from tests.helpers.accounts import fresh_account
 from tests.helpers.fault_proxy import FAKE_KEY
 from tests.helpers.loans import open_aave_loan

@@ -9,9 +9,9 @@ import pytest
 from chainwatch.adapters import adapter_class
 from chainwatch.chains import get_chain
 from chainwatch.rpc import BlockReader, EndpointPool
+from chainwatch.rpc.logs import LogScanner, ScanState
 from chainwatch.scan import discover_accounts
 from chainwatch.scan.cache import DiscoveryCache
-from chainwatch.scan.logs import LogScanner, ScanState
 from tests.helpers.accounts import fresh_account
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.loans import open_aave_loan

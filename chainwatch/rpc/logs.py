@@ -26,7 +26,6 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from chainwatch.adapters.base import AccountLogs
 from chainwatch.errors import UnreadableError
 from chainwatch.rpc import EndpointPool, RetryPolicy, RpcError
 from chainwatch.rpc.errors import NoEndpointError, Refusal
@@ -46,6 +45,21 @@ class LogScanError(RpcError, UnreadableError):
 
 class PrunedHistoryError(LogScanError):
     """Every endpoint has pruned the blocks the scan needs."""
+
+
+@dataclass(frozen=True)
+class AccountLogs:
+    """Event logs that name the accounts of a market, for discovering them from the chain.
+
+    `address` emits the logs; `topics` is an eth_getLogs topic filter (topic 0 the event
+    signature hash, None for any value); the account is the indexed address in topic
+    `account_topic`. An account a log names may since have left: discovery finds candidates,
+    the positions read at the pinned block decide.
+    """
+
+    address: str
+    topics: tuple[str | None, ...]
+    account_topic: int
 
 
 @dataclass
