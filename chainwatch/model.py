@@ -237,7 +237,8 @@ class Unreadable:
     call: str  # the contract call that failed, e.g. "AaveOracle.getAssetPrice(WBTC 0x…)"
 
     def __str__(self) -> str:
-        return f"{self.protocol} {self.market}: position of {self.account} not read: {self.call} failed"
+        owner = f"position of {self.account}" if self.account else "position"  # a CeFi loan may have no label
+        return f"{self.protocol} {self.market}: {owner} not read: {self.call} failed"
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ def _position_message(event: Event, position: Position) -> Message:
             headline += f", still past {event.held.describe()}"
         title = f"chainwatch recovered: {where} {headline}"
         extra = [tip] if tip and event.held else []
-    lines = [f"Wallet {position.account} on {position.protocol} (market {position.market}) {headline}."]
+    owner = f"Wallet {position.account} on" if position.account else "The loan on"  # a CeFi loan may have no label
+    lines = [f"{owner} {position.protocol} (market {position.market}) {headline}."]
     if not event.closed:
         lines += _figures(position) + extra
     return Message(title=title, body="\n".join(lines))

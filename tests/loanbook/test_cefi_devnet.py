@@ -261,7 +261,7 @@ def test_a_chain_without_a_btc_usd_feed_cannot_value_a_loan(chain, cli, tmp_path
     book.write_text(book.read_text() + f'btc_usd_feed = "{wbtc}"\n')
     code, out, err = cli("track", "--config", config, "--address-book", book, "--rpc", chain.rpc_url)
     assert code == 4, err
-    assert f"cefi Nexo daily: position of  not read: Chainlink BTC/USD {wbtc}.latestRoundData failed" in err
+    assert f"cefi Nexo daily: position not read: Chainlink BTC/USD {wbtc}.latestRoundData failed" in err
     assert "(and 2 more" in err  # the other two loans
     assert f"price feed {wbtc} did not answer latestRoundData at block" in out  # the warning says why
     code, out, err = cli(
