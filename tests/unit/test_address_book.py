@@ -100,6 +100,57 @@ def test_every_built_in_address_carries_its_source(name):
             assert paragraph_has_source, f"{name}.toml: {address} has no source comment"
 
 
+# The built-in markets with no `deployment_block`, each with why: `scan` then bisects eth_getCode
+# for the block the contract appeared in (an archive node's work; block 0 without one).
+NO_PUBLIC_BLOCK = "no public source found ties a creation block to this Comet's address"
+WITHOUT_DEPLOYMENT_BLOCK = {
+    ("ethereum", "compound-v3-usdt"): NO_PUBLIC_BLOCK,
+    ("ethereum", "compound-v3-usds"): NO_PUBLIC_BLOCK,
+    ("ethereum", "compound-v3-wbtc"): NO_PUBLIC_BLOCK,
+    ("base", "compound-v3-usdc"): NO_PUBLIC_BLOCK,
+    ("base", "compound-v3-weth"): NO_PUBLIC_BLOCK,
+    ("base", "compound-v3-usds"): NO_PUBLIC_BLOCK,
+    ("base", "compound-v3-aero"): NO_PUBLIC_BLOCK,
+    ("arbitrum", "compound-v3-usdc"): NO_PUBLIC_BLOCK,
+    ("arbitrum", "compound-v3-usdt"): NO_PUBLIC_BLOCK,
+    ("arbitrum", "compound-v3-weth"): NO_PUBLIC_BLOCK,
+}
+MARKET_HEADER = re.compile(r"^\[\[chains\.[^.\]]+\.markets\]\]$")
+# A pinned source: owner/repo@commit (GitHub) or @scope/package@version (npm).
+SOURCE = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{7,40}\b|@[\w.-]+/[\w.-]+@\d+\.\d+\.\d+")
+
+
+def _comments_above_markets(name):
+    """The comment lines right above each `[[chains.NAME.markets]]` header, joined, in book order."""
+    lines = _book_text(name).splitlines()
+    found = []
+    for index, line in enumerate(lines):
+        if MARKET_HEADER.match(line):
+            start = index
+            while start > 0 and lines[start - 1].startswith("#"):
+                start -= 1
+            found.append(" ".join(comment.lstrip("# ") for comment in lines[start:index]))
+    return found
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_built_in_deployment_block_is_cited_right_above_its_market(name):
+    """A scan trusts no log before `deployment_block`, so the number must come from a source that
+    ties it to the market's contract: the comment right above the market names both."""
+    markets = get_chain(name).markets
+    comments = _comments_above_markets(name)
+    assert len(comments) == len(markets)
+    without = set()
+    for market, comment in zip(markets, comments, strict=True):
+        block = market.settings.get("deployment_block")
+        if block is None:
+            without.add((name, market.name))
+            continue
+        assert f"{block:,}" in comment or str(block) in comment, f"{name}.toml {market.name}: {block} not cited"
+        assert SOURCE.search(comment), f"{name}.toml {market.name}: no pinned source above it"
+    assert without == {key for key in WITHOUT_DEPLOYMENT_BLOCK if key[0] == name}
+
+
 def test_the_shipped_morpho_markets_are_btc_collateral_markets_with_true_ids():
     data = json.loads((resources.files("chainwatch.chains") / "morpho_markets.json").read_text())
     for entry in data["singletons"]:
