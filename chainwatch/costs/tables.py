@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.text import Text
 
 from chainwatch.costs.lifecycle import PUBLISHED
 from chainwatch.render import money, percent
@@ -84,24 +85,26 @@ def comparison_tables(report: dict[str, Any], width: int = 80) -> Group:
     parts: list[Any] = [_options_table(report, width)]
     if report["break_even"]:
         parts.append(_break_even_table(report, width))
-    notes = [f"cheapest: {report['cheapest'] or 'none the collateral allows'}"]
+    notes = [Text(f"cheapest: {report['cheapest'] or 'none the collateral allows'}")]
     if any(o["compounding_source"] == "given" for o in report["options"]):
-        notes.append("(given): --compounding overrides the market's own compounding")
+        notes.append(Text("(given): --compounding overrides the market's own compounding"))
     if any(o["gas_source"] == PUBLISHED for o in report["options"]):
-        notes.append("* gas from published figures, not measured on real bytecode")
+        notes.append(Text("* gas from published figures, not measured on real bytecode"))
     several = len(report["chains"]) > 1
     notes += [note for chain in report["chains"] if (note := _chain_note(chain, several))]
     if report["btc"] and report["btc_price_chain"]:
         notes.append(
-            f"CeFi max loans at BTC ${Decimal(report['btc_price_usd']):,.2f}, "
-            f"{report['btc_price_chain']}'s BTC/USD feed"
+            Text(
+                f"CeFi max loans at BTC ${Decimal(report['btc_price_usd']):,.2f}, "
+                f"{report['btc_price_chain']}'s BTC/USD feed"
+            )
         )
     notes += [
-        f"skipped {chain['chain'] + ' · ' if several else ''}{line}"
+        Text(f"skipped {chain['chain'] + ' · ' if several else ''}{line}")
         for chain in report["chains"]
         for line in chain["skipped"]
     ]
-    parts.append("\n".join(escape(note) for note in notes))
+    parts.append(Text("\n").join(notes))
     return Group(*parts)
 
 
@@ -113,15 +116,15 @@ def _gwei(text: str) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _chain_note(chain: dict[str, Any], several: bool) -> str | None:
+def _chain_note(chain: dict[str, Any], several: bool) -> Text | None:
     """Where one chain was read and the gas price it was priced at, or why it could not be read."""
     if chain["error"]:
-        return f"{chain['chain']}: could not be read: {chain['error']}"
+        return Text(f"{chain['chain']}: could not be read: {chain['error']}", style="red")
     where = f"{chain['chain']} block {chain['block']}: " if several else ""
     gas = chain["gas_price_gwei"]
     if gas is None:  # gas given as USD: no price read
-        return where.removesuffix(": ") or None
-    return (
+        return Text(where.removesuffix(": ")) if several else None
+    return Text(
         f"{where}gas price {_gwei(gas['low'])} / {_gwei(gas['median'])} / {_gwei(gas['high'])} gwei "
         f"(low / median / high), ETH ${Decimal(chain['eth_price_usd']):,.2f}"
     )

@@ -146,7 +146,10 @@ def test_every_row_is_priced_with_its_own_chains_rate_gas_and_block(apart, cli, 
         assert D(chain["gas_price_gwei"]["median"]) == D(fees[chain["chain"]]) / 10**9
 
     # CeFi collateral is valued at the first chain's BTC/USD feed, and the report says which
-    assert (report["btc_price_chain"], D(report["btc_price_usd"])) == ("devnet", feed_price(chains["devnet"], "BTC/USD"))
+    assert (report["btc_price_chain"], D(report["btc_price_usd"])) == (
+        "devnet",
+        feed_price(chains["devnet"], "BTC/USD"),
+    )
     names = {o["name"] for o in report["options"]}
     assert {b["defi"] for b in report["break_even"]} == {o["name"] for o in defi}
     assert report["cheapest"] in names
