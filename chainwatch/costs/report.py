@@ -102,7 +102,7 @@ def read_chains_terms(settings: CompareSettings, chains: Sequence[Chain]) -> lis
 
     def read(chain: Chain) -> ChainTermsReading:
         try:
-            return ChainTermsReading(chain, terms=_read_chain(settings, chain))
+            return ChainTermsReading(chain, terms=_read_chain(settings, chain, alongside_book=True))
         except UnreadableError as exc:
             return ChainTermsReading(chain, error=str(exc))
 
@@ -119,7 +119,9 @@ def read_terms(settings: CompareSettings) -> tuple[Chain, ChainTerms] | None:
     return chain, _read_chain(settings, chain)
 
 
-def _read_chain(settings: CompareSettings, chain: Chain) -> ChainTerms:
+def _read_chain(settings: CompareSettings, chain: Chain, *, alongside_book: bool = False) -> ChainTerms:
+    """`alongside_book`: see rpc_urls (one of several chains: ETH_RPC_URL does not replace the
+    book's endpoints of a chain it does not serve)."""
     return read_chain_terms(
         chain,
         settings.loan_asset,
@@ -128,6 +130,7 @@ def _read_chain(settings: CompareSettings, chain: Chain) -> ChainTerms:
         price_gas=settings.gas_usd is None,
         eth_usd=settings.eth_usd,
         gas_price=None if settings.gas_price_gwei is None else GasPrice.flat(settings.gas_price_gwei),
+        alongside_book=alongside_book,
     )
 
 
