@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
@@ -26,6 +27,7 @@ from chainwatch.cli.app import (
     parse_optional_decimal,
     parse_rate,
     render_text,
+    stderr,
     stdout,
 )
 from chainwatch.costs.compare import Loan
@@ -34,6 +36,7 @@ from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, parse_lifecycle
 from chainwatch.costs.plot import write_plot
 from chainwatch.costs.report import DEFAULT_LOAN_ASSET, CompareSettings, run_comparison
 from chainwatch.costs.tables import comparison_tables
+from chainwatch.errors import EXIT_UNREADABLE
 
 CompoundingChoice = Enum("CompoundingChoice", {c: c for c in COMPOUNDINGS}, type=str)  # type: ignore[misc]
 
@@ -48,7 +51,10 @@ def compare(
     loan: Annotated[str, typer.Option(help="Amount to borrow, USD.")],
     days: Annotated[int, typer.Option(min=1, max=36_500, help="How long the loan runs, days.")] = 365,
     btc: Annotated[str | None, typer.Option(help="BTC collateral: adds max loan and liquidation price.")] = None,
-    btc_price: Annotated[str | None, typer.Option(help="BTC price, USD (default: the chain's feeds).")] = None,
+    btc_price: Annotated[
+        str | None,
+        typer.Option(help="BTC price, USD (default: each market's oracle; CeFi: the first chain's BTC/USD feed)."),
+    ] = None,
     offers: Annotated[Path | None, typer.Option(help="TOML file of CeFi offers (replaces the shipped one).")] = None,
     apr: Annotated[str | None, typer.Option(help="DeFi borrow rate, 0.05 or 5% (default: each market's own).")] = None,
     compounding: Annotated[
@@ -61,8 +67,12 @@ def compare(
     lifecycle: Annotated[str, typer.Option(help="The loan's actions, in order.")] = ",".join(DEFAULT_LIFECYCLE),
     asset: Annotated[str, typer.Option(help="The asset borrowed in DeFi markets.")] = DEFAULT_LOAN_ASSET,
     chain: Annotated[
-        str | None,
-        typer.Option(help="Chain of the DeFi markets (default: ethereum; none with --apr and --gas-usd)."),
+        list[str] | None,
+        typer.Option(
+            "--chain",
+            help="Chain of the DeFi markets (repeatable; default: every built-in mainnet, read at once; "
+            "none with --apr and --gas-usd).",
+        ),
     ] = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
@@ -74,11 +84,13 @@ def compare(
         typer.Option(callback=plot_option_path, help="Also draw total cost against loan size into this .png or .svg."),
     ] = None,
 ) -> None:
-    """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market."""
+    """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market of one or
+    several chains, each chain read at its own block. A chain that cannot be read is reported
+    (exit code 4); the others still show."""
     settings = CompareSettings(
         loan=Loan(parse_amount("--loan", loan, MAX_LOAN_USD), days, parse_optional_amount("--btc", btc, MAX_BTC)),
         offers_file=offers,
-        chain=chain,
+        chains=tuple(chain or ()),
         address_book=address_book,
         rpc=rpc or (),
         block=block,
@@ -91,6 +103,10 @@ def compare(
         eth_usd=parse_optional_amount("--eth-price", eth_price, MAX_PRICE_USD),
         btc_price_usd=parse_optional_amount("--btc-price", btc_price, MAX_PRICE_USD),
     )
+    if (rpc or block) and len(settings.chains_to_read()) > 1:
+        # One endpoint serves one chain, and block numbers differ from chain to chain.
+        option = "--rpc" if rpc else "--block"
+        raise typer.BadParameter(f"{option} needs exactly one --chain", param_hint=option)
     comparison, report = run_comparison(settings)
     if plot:
         write_plot(comparison, plot)
@@ -100,3 +116,10 @@ def compare(
         emit(render_text(comparison_tables(report, TEXT_FILE_WIDTH)), output)
     else:
         stdout.print(comparison_tables(report, stdout.width))
+    failed = [reading for reading in report["chains"] if reading["error"]]
+    if failed and (output_format is CompareFormat.json or output):  # the table on screen names them
+        for reading in failed:
+            message = escape(f"{reading['chain']} could not be read: {reading['error']}")
+            stderr.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(EXIT_UNREADABLE)

@@ -120,8 +120,19 @@ def compare(loan: Loan, options: Sequence[CostOption]) -> Comparison:
     return Comparison(loan, quotes, cheapest, pairs)
 
 
+def _read_at(option: CostOption) -> dict[str, Any]:
+    """Where a DeFi market was read: its name, chain and block (null for CeFi and a given rate)."""
+    where = option.read_at
+    return {
+        "market": option.market,
+        "chain": where.chain if where else None,
+        "chain_id": where.chain_id if where else None,
+        "block": where.block if where else None,
+    }
+
+
 def comparison_json(comparison: Comparison, context: Mapping[str, Any]) -> dict[str, Any]:
-    """The documented JSON schema; `context` (chain, block, prices used) leads the object."""
+    """The documented JSON schema; `context` (chains, blocks, prices used) leads the object."""
     loan = comparison.loan
     return {
         **context,
@@ -132,6 +143,7 @@ def comparison_json(comparison: Comparison, context: Mapping[str, Any]) -> dict[
             {
                 "name": q.option.name,
                 "kind": q.option.kind,
+                **_read_at(q.option),
                 "apr": decimal_text(q.option.apr),
                 "compounding": q.option.compounding,
                 "compounding_source": q.option.compounding_source,

@@ -80,11 +80,13 @@ def read_chain_terms(
     price_gas: bool = True,
     eth_usd: Decimal | None = None,
     gas_price: GasPrice | None = None,
+    alongside_book: bool = False,
 ) -> ChainTerms:
     """Markets that lend `loan_symbol` against the chain's main BTC asset (the first of its
     book's `btc_assets`: WBTC on Ethereum), with the BTC/USD feed and,
-    when `price_gas`, ETH/USD and the gas price unless given (then they are not read)."""
-    pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
+    when `price_gas`, ETH/USD and the gas price unless given (then they are not read).
+    `alongside_book`: see rpc_urls (a comparison over several chains)."""
+    pool = EndpointPool(rpc_urls(chain, rpc, alongside_book=alongside_book), expected_chain_id=chain.chain_id)
     reader = BlockReader.at(pool, block, multicall3=chain.multicall3)
     markets, skipped = [], []
     for config in chain.markets:

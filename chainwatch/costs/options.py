@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from chainwatch.context import RunContext
 from chainwatch.costs.gas import GasCostUsd, gas_cost_usd
 from chainwatch.costs.interest import loan_growth
 from chainwatch.costs.lifecycle import GasUnits, gas_units_for
@@ -47,6 +48,8 @@ class CostOption:
     max_ltv: Decimal | None = None
     liquidation_ltv: Decimal | None = None
     btc_price_usd: Decimal | None = None
+    market: str | None = None  # the DeFi market's name in the address book; None for CeFi, or none read
+    read_at: RunContext | None = None  # the chain and block a DeFi market was read at
 
     @property
     def slope(self) -> Decimal:
@@ -112,6 +115,7 @@ def market_option(
         max_ltv=market.collateral.max_ltv,
         liquidation_ltv=market.collateral.liquidation_threshold,
         btc_price_usd=btc_price_usd or market.collateral.price_usd,
+        market=market.name,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.text import Text
 
 from chainwatch.costs.lifecycle import PUBLISHED
 from chainwatch.render import money, percent
@@ -37,7 +38,7 @@ def _option_name(option: dict[str, Any], cheapest: str | None) -> str:
 
 
 def _options_table(report: dict[str, Any], width: int) -> RenderableType:
-    where = f" · {report['chain']} block {report['block']}" if report.get("chain") else ""
+    where = f" · {report['chain']} block {report['block']}" if report.get("chain") else ""  # one chain
     btc = f" against {report['btc']} BTC" if report["btc"] else ""
     title = f"${Decimal(report['loan_usd']):,.2f} for {report['days']} days{btc}{where}"
     columns: list[Column[dict[str, Any]]] = [
@@ -84,18 +85,46 @@ def comparison_tables(report: dict[str, Any], width: int = 80) -> Group:
     parts: list[Any] = [_options_table(report, width)]
     if report["break_even"]:
         parts.append(_break_even_table(report, width))
-    notes = [f"cheapest: {report['cheapest'] or 'none the collateral allows'}"]
+    notes = [Text(f"cheapest: {report['cheapest'] or 'none the collateral allows'}")]
     if any(o["compounding_source"] == "given" for o in report["options"]):
-        notes.append("(given): --compounding overrides the market's own compounding")
+        notes.append(Text("(given): --compounding overrides the market's own compounding"))
     if any(o["gas_source"] == PUBLISHED for o in report["options"]):
-        notes.append("* gas from published figures, not measured on real bytecode")
-    gas_price = report.get("gas_price_gwei")
-    if gas_price:
+        notes.append(Text("* gas from published figures, not measured on real bytecode"))
+    several = len(report["chains"]) > 1
+    notes += [note for chain in report["chains"] if (note := _chain_note(chain, several))]
+    if report["btc"] and report["btc_price_chain"]:
         notes.append(
-            f"gas price {Decimal(gas_price['low']):.3f} / {Decimal(gas_price['median']):.3f} / "
-            f"{Decimal(gas_price['high']):.3f} gwei (low / median / high), "
-            f"ETH ${Decimal(report['eth_price_usd']):,.2f}"
+            Text(
+                f"CeFi max loans at BTC ${Decimal(report['btc_price_usd']):,.2f}, "
+                f"{report['btc_price_chain']}'s BTC/USD feed"
+            )
         )
-    notes += [f"skipped {line}" for line in report.get("skipped", [])]
-    parts.append("\n".join(notes))
+    notes += [
+        Text(f"skipped {chain['chain'] + ' · ' if several else ''}{line}")
+        for chain in report["chains"]
+        for line in chain["skipped"]
+    ]
+    parts.append(Text("\n").join(notes))
     return Group(*parts)
+
+
+def _gwei(text: str) -> str:
+    """A gas price to three decimals, or to four significant figures where that shows more (a
+    rollup's gas costs thousandths of a gwei)."""
+    value = Decimal(text)
+    decimals = 3 if value == 0 else max(3, 3 - value.adjusted())
+    return f"{value:.{decimals}f}"
+
+
+def _chain_note(chain: dict[str, Any], several: bool) -> Text | None:
+    """Where one chain was read and the gas price it was priced at, or why it could not be read."""
+    if chain["error"]:
+        return Text(f"{chain['chain']}: could not be read: {chain['error']}", style="red")
+    where = f"{chain['chain']} block {chain['block']}: " if several else ""
+    gas = chain["gas_price_gwei"]
+    if gas is None:  # gas given as USD: no price read
+        return Text(where.removesuffix(": ")) if several else None
+    return Text(
+        f"{where}gas price {_gwei(gas['low'])} / {_gwei(gas['median'])} / {_gwei(gas['high'])} gwei "
+        f"(low / median / high), ETH ${Decimal(chain['eth_price_usd']):,.2f}"
+    )
