@@ -408,13 +408,13 @@ def check(
         if lines
     ]
     _emit_check(readings, thresholds, crossed, events, output_format, output, book.labels)
-    if events:  # a position known to be in danger outranks one that could not be read
-        raise typer.Exit(EXIT_PAST_THRESHOLD)
     failed = [r for r in readings if r.error]
     if failed and (output_format is OutputFormat.json or output):  # the table on the terminal shows them
         for reading in failed:
             message = escape(f"{reading.chain} could not be read: {reading.error}")
             stderr.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    if events:  # a position known to be in danger outranks one that could not be read
+        raise typer.Exit(EXIT_PAST_THRESHOLD)
     for reading in readings:
         if reading.snapshot:
             raise_if_partial(reading.snapshot)

@@ -91,6 +91,7 @@ def test_a_dead_chain_does_not_hide_a_loan_past_its_line_exit_3(chain, cli, tmp_
     path = address_book(tmp_path, chain.rpc_url, f"http://127.0.0.1:{closed_port()}")
     code, out, err = cli("check", wallet, *both(path), "--ltv", "0.3", "--format", "json")
     assert code == 3, err  # a loan known to be in danger outranks a chain that could not be read
+    assert "devnet-l2 could not be read" in err  # and the chain not read is still named
     document = json.loads(out)
     assert document["past_threshold"] is True and document["chains"][1]["error"]
 
