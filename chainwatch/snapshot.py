@@ -141,7 +141,7 @@ def read_chains(
     its `error` set; bad input (an unknown protocol, a name that does not resolve) raises.
     CeFi `loans` are valued once, on the first chain read (at its BTC/USD feed and block).
     """
-    chosen = _chains_with_markets(chains, protocols)
+    chosen = chains_with_markets(chains, protocols)
     several = len(chosen) > 1
     if several:
         accounts = _resolve_names_once(chosen, accounts, rpc or {})
@@ -157,7 +157,7 @@ def read_chains(
                 accounts,
                 rpc=(rpc or {}).get(chain.name, ()),
                 block=block,
-                protocols=[p for p in protocols if p in _market_labels(chain)],
+                protocols=chain_protocols(chain, protocols),
                 alongside_book=several,
                 loans=loans if chain is chosen[0] else (),
             )
@@ -198,7 +198,12 @@ def _market_labels(chain: Chain) -> set[str]:
     return {m.protocol for m in chain.markets} | {m.name for m in chain.markets} | {CEFI}
 
 
-def _chains_with_markets(chains: Sequence[Chain], protocols: Sequence[str]) -> list[Chain]:
+def chain_protocols(chain: Chain, protocols: Sequence[str]) -> list[str]:
+    """The part of a --protocol filter over several chains that `chain` knows (empty: no filter)."""
+    return [p for p in protocols if p in _market_labels(chain)]
+
+
+def chains_with_markets(chains: Sequence[Chain], protocols: Sequence[str]) -> list[Chain]:
     """The chains a `--protocol` filter leaves something to read on; an unknown filter is an error."""
     if not protocols:
         return list(chains)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from chainwatch.errors import ChainwatchError
 from chainwatch.files import check_writable, write_atomic
@@ -83,6 +85,31 @@ def render_text(renderable: object, width: int = TEXT_FILE_WIDTH) -> str:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
+
+
+def emit_rows(
+    rows: Sequence[Any],
+    output_format: OutputFormat,
+    output: Path | None,
+    *,
+    document: Callable[[], dict[str, Any]],
+    csv: Callable[[], str],
+    table: Callable[[int], RenderableType],
+    nothing: str,
+) -> None:
+    """Stored rows out the one way every listing command has: JSON or CSV (to stdout or
+    `output`, even when empty: a script reads an empty list), a table to a file or the
+    terminal, or, with no rows for the terminal, the line saying how to get some."""
+    if output_format is OutputFormat.json:
+        emit(json.dumps(document(), indent=2) + "\n", output)
+    elif output_format is OutputFormat.csv:
+        emit(csv(), output)
+    elif output:
+        emit(render_text(table(TEXT_FILE_WIDTH)), output)
+    elif rows:
+        stdout.print(table(stdout.width))
+    else:
+        stderr.print(nothing)
 
 
 class OptionValueError(ChainwatchError):

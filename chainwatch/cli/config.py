@@ -3,6 +3,7 @@ when its command line does not say (wallets and CeFi loans, the chain, threshold
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,15 @@ ConfigChainOption = Annotated[
     typer.Option("--chain", help="Chain name from the address book [default: the config's chain, else ethereum]."),
 ]
 
+ConfigChainsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--chain",
+        help="Chain from the address book (repeatable; default: the config's chains, else every built-in "
+        "mainnet, read at once).",
+    ),
+]
+
 
 def config_chain(given: str | None, book: LoanBook, address_book: Path | None) -> Chain:
     """`--chain`, else the config's one chain, else ethereum. A config listing several chains
@@ -56,6 +66,14 @@ def config_chains(given: list[str] | None, book: LoanBook, address_book: Path | 
     if unknown:
         raise ConfigError(f"{book.at('chains')}: unknown chain {unknown[0]!r} (known: {', '.join(sorted(chains))})")
     return get_chains(book.chains, address_book)
+
+
+def require_one_chain(chains: Sequence[Chain], options: Mapping[str, object]) -> None:
+    """A usage error for an option given with several chains that only one can take: one
+    endpoint serves one chain, and block numbers differ from chain to chain."""
+    for option, value in options.items():
+        if value and len(chains) > 1:
+            raise typer.BadParameter(f"{option} needs exactly one --chain", param_hint=option)
 
 
 def config_notifier(given: list[str] | None, book: LoanBook) -> Notifier:

@@ -28,7 +28,7 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
-from chainwatch.cli.config import ConfigOption, config_chains, wallets_and_loans
+from chainwatch.cli.config import ConfigChainsOption, ConfigOption, config_chains, require_one_chain, wallets_and_loans
 from chainwatch.ens import parse_account
 from chainwatch.errors import EXIT_UNREADABLE, ChainwatchError, UnreadableError
 from chainwatch.export import readings_csv, readings_json
@@ -77,14 +77,7 @@ def read_bar(count: int) -> Iterator[None]:
 def track(
     addresses: AddressesArgument = None,
     wallets: WalletsFileOption = None,
-    chain: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--chain",
-            help="Chain from the address book (repeatable; default: the config's chains, else every built-in "
-            "mainnet, read at once).",
-        ),
-    ] = None,
+    chain: ConfigChainsOption = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: Annotated[
@@ -108,10 +101,7 @@ def track(
             raise WalletsFileError(f"{wallets}: no wallets in the file")
     accounts, loans = wallets_and_loans(named, book, hint="wallet addresses, or --wallets FILE")
     chains = config_chains(chain, book, address_book)
-    if len(chains) > 1 and (rpc or block):
-        # One endpoint serves one chain, and block numbers differ from chain to chain.
-        option = "--rpc" if rpc else "--block"
-        raise typer.BadParameter(f"{option} needs exactly one --chain", param_hint=option)
+    require_one_chain(chains, {"--rpc": rpc, "--block": block})
     with read_bar(len(accounts)):
         readings = read_chains(
             chains,

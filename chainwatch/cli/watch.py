@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,33 +40,41 @@ from chainwatch.cli.app import (
     RpcOption,
     app,
     emit,
+    emit_rows,
     render_text,
     stderr,
     stdout,
 )
 from chainwatch.cli.config import (
-    ConfigChainOption,
+    ConfigChainsOption,
     ConfigOption,
     config_chain,
+    config_chains,
     config_notifier,
+    require_one_chain,
     wallets_and_loans,
 )
 from chainwatch.ens import is_name, parse_account
-from chainwatch.errors import UnreadableError
-from chainwatch.export import decimal_text, snapshot_json
-from chainwatch.loanbook import CEFI, LoanBook, load_loan_book
-from chainwatch.model import Position, Snapshot
-from chainwatch.render import health, percent, positions_table, short_address, whole_money
+from chainwatch.errors import EXIT_UNREADABLE, UnreadableError
+from chainwatch.export import decimal_text, readings_json
+from chainwatch.loanbook import LoanBook, load_loan_book
+from chainwatch.model import ChainReading, Position, all_positions
+from chainwatch.render import health, percent, readings_table, short_address, whole_money
 from chainwatch.risk.errors import RiskInputError
-from chainwatch.rpc import RpcError
 from chainwatch.rpc.urls import rpc_urls
-from chainwatch.snapshot import PartialSnapshotError, raise_if_partial, read_snapshot, resolve_wallets, select_markets
+from chainwatch.snapshot import (
+    PartialSnapshotError,
+    chains_with_markets,
+    raise_if_partial,
+    read_chains,
+    resolve_wallets,
+)
 from chainwatch.tablefit import Column, fitted_table
 from chainwatch.timetext import parse_duration, parse_time
 
 if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
     from chainwatch.history.store import HistoryRow
-    from chainwatch.watch import Reading, Watch
+    from chainwatch.watch import ChainResult, ChainWatch, Reading, Watch
 
 EXIT_PAST_THRESHOLD = 3
 
@@ -123,14 +132,17 @@ def _accounts(addresses: list[str]) -> list[str]:
     return [parse_account(a) for a in addresses]
 
 
-def _wallets(addresses: list[str], chain: Chain, rpc: list[str] | None) -> list[str]:
-    """Wallet arguments as addresses, ENS names resolved once, now (each shown on stderr).
+def _wallets(addresses: list[str], chains: Sequence[Chain], rpc: list[str] | None) -> list[str]:
+    """Wallet arguments as addresses, ENS names resolved once, now (each shown on stderr), on
+    the first of `chains` with an ENS registry (Ethereum's names name wallets on every chain);
+    with none, the first chain refuses a name, naming itself. `rpc`: the one chain's endpoints.
 
     A watch or a backfill follows the wallet a name points to when it starts: its history and
     alert state are kept per address, and a past block may know the name as someone else's.
     """
     accounts = _accounts(addresses)
-    wallets = resolve_wallets(chain, accounts, rpc=rpc or ())
+    registry = next((chain for chain in chains if chain.ens_registry), chains[0])
+    wallets = resolve_wallets(registry, accounts, rpc=rpc or ())
     for account, wallet in zip(accounts, wallets):
         if is_name(account):
             stderr.print(f"{account} is {wallet}", highlight=False)
@@ -149,15 +161,22 @@ def _alert_cell(lines: list[Line]) -> str:
 
 
 def _status_table(reading: Reading, watch: Watch, width: int = 160) -> RenderableType:
-    """The live display: the positions within `width` columns (whole columns dropped, never a
-    cut figure), each with the most severe line it is past, then the read error and the oracle
-    warnings of the reading."""
-    snapshot = reading.snapshot
-    title = (
-        "waiting for the first reading"
-        if snapshot is None
-        else (f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC")
+    """The live display: each chain's positions within `width` columns (whole columns dropped,
+    never a cut figure) under its block, each with the most severe line it is past; under each
+    chain its read error and its oracle warnings."""
+    return Group(
+        *(part for chain in watch.chains for part in _chain_status(chain, reading.of(chain.chain.name), width))
     )
+
+
+def _chain_status(chain: ChainWatch, result: ChainResult | None, width: int) -> list[RenderableType]:
+    snapshot = result.snapshot if result else None
+    if result is None:
+        title = f"{chain.chain.name} · waiting for the first reading"
+    elif snapshot is None:
+        title = f"{chain.chain.name} · not read"
+    else:
+        title = f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC"
     columns: list[Column[Position]] = [
         Column("account", lambda p: short_address(p.account), keep=8, justify="left"),
         Column("market", lambda p: escape(p.protocol), keep=7, justify="left"),
@@ -166,25 +185,30 @@ def _status_table(reading: Reading, watch: Watch, width: int = 160) -> Renderabl
         Column("health", lambda p: health(p.health_factor), keep=5),
         Column("BTC price", lambda p: whole_money(p.btc_price_usd), keep=2),
         Column("liq. BTC", lambda p: whole_money(p.liquidation_price_btc), keep=4),
-        Column("alert", lambda p: _alert_cell(watch.tracker.crossed(p)), keep=9),
+        Column("alert", lambda p: _alert_cell(chain.tracker.crossed(p)), keep=9),
     ]
-    notes = [f"[red]read failed: {escape(reading.error)}[/]"] if reading.error else []
+    notes = [f"[red]read failed: {escape(result.error)}[/]"] if result and result.error else []
     notes += [f"[yellow]⚠ {escape(w)}[/]" for w in (snapshot.warnings if snapshot else ())]
     table = fitted_table(title, columns, list(snapshot.positions) if snapshot else [], width)
-    return Group(table, *(Text.from_markup(note) for note in notes))
+    return [table, *(Text.from_markup(note) for note in notes)]
 
 
 def _log_lines(reading: Reading) -> list[str]:
-    """Plain lines per reading when stderr is not a terminal (logs, systemd, tests)."""
-    if reading.snapshot is None:
-        return [f"[red]read failed:[/] {escape(reading.error or '')}"]
-    snapshot = reading.snapshot
-    return [
-        f"stored block {snapshot.block_number} ({snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC): "
-        f"{len(snapshot.positions)} positions, {reading.new_readings} new readings"
-        + (f"; [red]not read:[/] {escape(reading.error)}" if reading.error else ""),
-        *(f"[yellow]⚠ {escape(w)}[/]" for w in snapshot.warnings),
-    ]
+    """Plain lines per reading when stderr is not a terminal (logs, systemd, tests): one per
+    chain, with its block or its read error, and its oracle warnings."""
+    lines = []
+    for result in reading.chains:
+        snapshot = result.snapshot
+        if snapshot is None:
+            lines.append(f"{result.chain}: [red]read failed:[/] {escape(result.error or '')}")
+            continue
+        lines.append(
+            f"{result.chain}: stored block {snapshot.block_number} ({snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC): "
+            f"{len(snapshot.positions)} positions, {result.new_readings} new readings"
+            + (f"; [red]not read:[/] {escape(result.error)}" if result.error else "")
+        )
+        lines += [f"[yellow]⚠ {escape(w)}[/]" for w in snapshot.warnings]
+    return lines
 
 
 _EVENT_COLOURS = {"failure": "bold red", "warning": "red", "info": "green", "success": "green"}
@@ -239,7 +263,7 @@ def watch(
         str, typer.Option(help="Report a notification still undelivered after this long (15m, 1h).")
     ] = "15m",
     heartbeat: Annotated[str | None, typer.Option(help='Also notify "still watching" this often, e.g. 24h.')] = None,
-    chain: ConfigChainOption = None,
+    chain: ConfigChainsOption = None,
     rpc: RpcOption = None,
     protocol: ProtocolOption = None,
     address_book: AddressBookOption = None,
@@ -248,7 +272,9 @@ def watch(
 ) -> None:
     """Read positions every interval, store each snapshot, alert on threshold crossings.
 
-    One watch per history database: a second one exits 1 naming the one running. With no wallet
+    Every chain is read at once, each at its own block; a chain that cannot be read is shown
+    and, after --unreadable-after failures, notified, while the others are still read. One
+    watch per history database: a second one exits 1 naming the one running. With no wallet
     named, the config's wallets and CeFi loans; its thresholds, notify URLs and database apply
     where the command line gives none.
     """
@@ -262,11 +288,11 @@ def watch(
     book = load_loan_book(config)
     thresholds = _thresholds(warn, ltv, hysteresis, book)
     notifier = config_notifier(notify, book)
-    chain_config = config_chain(chain, book, address_book)
-    chain = chain_config.name
-    select_markets(chain_config, [p for p in protocol or () if p != CEFI])  # an unknown --protocol: bad input
+    requested = config_chains(chain, book, address_book)
+    require_one_chain(requested, {"--rpc": rpc})
+    chains = chains_with_markets(requested, protocol or ())  # an unknown --protocol: bad input
     named, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
-    accounts = _wallets(named, chain_config, rpc)
+    accounts = _wallets(named, chains, rpc)
     stop = threading.Event()
     signals: list[str] = []
 
@@ -278,12 +304,12 @@ def watch(
     with HistoryStore.open(db or book.db) as store, watch_lock(store):
         previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         watcher = Watch(
-            chain_config,
+            chains,
             accounts,
             store=store,
             thresholds=thresholds,
             notifier=notifier,
-            rpc=rpc or (),
+            rpc={chains[0].name: rpc} if rpc else None,
             protocols=protocol or (),
             unreadable_after=unreadable_after,
             undelivered_after=overdue_after,
@@ -292,7 +318,7 @@ def watch(
         )
         cefi = f" and {len(loans)} CeFi loan(s)" if loans else ""
         stderr.print(
-            f"watching {len(accounts)} wallet(s){cefi} on {chain} every {interval:g}s; history in {store.location}; "
+            f"watching {len(accounts)} wallet(s){cefi} on {watcher.names} every {interval:g}s; history in {store.location}; "
             f"alerts to {', '.join(notifier.targets) or 'the terminal only'}",
             highlight=False,
         )
@@ -304,9 +330,7 @@ def watch(
         count: int | None = None
         try:
             if stderr.is_terminal:
-                with Live(
-                    _status_table(Reading(None), watcher, stderr.width), console=stderr, auto_refresh=False
-                ) as live:
+                with Live(_status_table(Reading(), watcher, stderr.width), console=stderr, auto_refresh=False) as live:
 
                     def show(reading: Reading) -> None:
                         live.update(_status_table(reading, watcher, stderr.width), refresh=True)
@@ -335,7 +359,7 @@ def check(
     addresses: ConfigWalletsArgument = None,
     warn: WarnOption = None,
     ltv: LtvOption = None,
-    chain: ConfigChainOption = None,
+    chain: ConfigChainsOption = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: ProtocolOption = None,
@@ -346,29 +370,32 @@ def check(
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Read once; exit 3 when any position is past a threshold, 4 when the positions could not
-    be read, 0 when all were read and all are fine.
+    """Read once, every chain at once; exit 3 when any position is past a threshold, else 4
+    when a chain or a position could not be read, 0 when all were read and all are fine.
 
     With several thresholds, "past" means past the lowest one (a CeFi loan's own lines count).
     With no wallet named, the config's wallets and CeFi loans. Meant for cron and CI.
     """
     book = load_loan_book(config)
     thresholds = _thresholds(warn, ltv, None, book)
-    chain_config = config_chain(chain, book, address_book)
-    endpoints = rpc_urls(chain_config, rpc or ())
+    chains = config_chains(chain, book, address_book)
+    require_one_chain(chains, {"--rpc": rpc, "--block": block})
+    if output_format is OutputFormat.csv:
+        raise RiskInputError("check writes a table or JSON; use `track --format csv` for CSV")
     accounts, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
-    try:
-        snapshot = read_snapshot(
-            chain_config, accounts, rpc=endpoints, block=block, protocols=protocol or (), loans=loans
-        )
-    except RpcError as exc:  # a blind check is never "all fine"
-        raise UnreadableError(f"could not read {chain_config.name}: {exc}") from None
+    endpoints = {c.name: rpc_urls(c, rpc or (), alongside_book=len(chains) > 1) for c in chains}
+    readings = read_chains(chains, accounts, rpc=endpoints, block=block, protocols=protocol or (), loans=loans)
+    if len(readings) == 1 and readings[0].error:  # one chain, blind: never "all fine", and nothing to show
+        raise UnreadableError(f"could not read {readings[0].chain}: {readings[0].error}")
     if record:
         from chainwatch.history import HistoryStore
 
         with HistoryStore.open(db or book.db) as store:
-            store.save_snapshot(snapshot, endpoints)
-    crossed = {id(p): thresholds.crossed(p) for p in snapshot.positions}
+            for reading in readings:
+                if reading.snapshot:
+                    store.save_snapshot(reading.snapshot, endpoints[reading.chain])
+    positions = all_positions(readings)
+    crossed = [thresholds.crossed(p) for p in positions]
     events = [
         Event(
             EventKind.liquidatable if lines[-1].kind is LineKind.liquidation else EventKind.crossed,
@@ -377,30 +404,39 @@ def check(
             line=lines[-1],
             target_ltv=thresholds.safe_ltv(p),
         )
-        for p in snapshot.positions
-        if (lines := crossed[id(p)])
+        for p, lines in zip(positions, crossed)
+        if lines
     ]
-    _emit_check(snapshot, thresholds, crossed, events, output_format, output)
+    _emit_check(readings, thresholds, crossed, events, output_format, output, book.labels)
+    failed = [r for r in readings if r.error]
+    if failed and (output_format is OutputFormat.json or output):  # the table on the terminal shows them
+        for reading in failed:
+            message = escape(f"{reading.chain} could not be read: {reading.error}")
+            stderr.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
     if events:  # a position known to be in danger outranks one that could not be read
         raise typer.Exit(EXIT_PAST_THRESHOLD)
-    raise_if_partial(snapshot)
+    for reading in readings:
+        if reading.snapshot:
+            raise_if_partial(reading.snapshot)
+    if failed:
+        raise typer.Exit(EXIT_UNREADABLE)
 
 
 def _emit_check(
-    snapshot: Snapshot,
+    readings: list[ChainReading],
     thresholds: Thresholds,
-    crossed: dict[int, list[Line]],
+    crossed: list[list[Line]],
     events: list[Event],
     output_format: OutputFormat,
     output: Any,
+    labels: dict[str, str],
 ) -> None:
-    if output_format is OutputFormat.csv:
-        raise RiskInputError("check writes a table or JSON; use `track --format csv` for CSV")
+    """track's document or table (every chain under its block, a chain not read with its
+    error), each position with the lines it is past; then a line per position in danger."""
     if output_format is OutputFormat.json:
-        data = snapshot_json(snapshot)
+        data = readings_json(readings)
         user_lines = {line.key for line in thresholds.lines}
-        for position, row in zip(snapshot.positions, data["positions"]):
-            lines = crossed[id(position)]
+        for position, lines, row in zip(all_positions(readings), crossed, data["positions"]):
             row["alert_level"] = sum(1 for line in lines if line.key in user_lines)
             row["past_threshold"] = bool(lines)
             row["liquidatable"] = any(line.kind is LineKind.liquidation for line in lines)
@@ -409,17 +445,17 @@ def _emit_check(
         data["past_threshold"] = bool(events)
         emit(json.dumps(data, indent=2) + "\n", output)
         return
-    text = [render_text(positions_table(snapshot, width=TEXT_FILE_WIDTH))] if output else []
+    text = [render_text(readings_table(readings, width=TEXT_FILE_WIDTH, labels=labels))] if output else []
     if not output:
-        stdout.print(positions_table(snapshot, width=stdout.width))
+        stdout.print(readings_table(readings, width=stdout.width, labels=labels))
     for event in events:
         message = compose(event)
         label = "LIQUIDATABLE" if event.kind is EventKind.liquidatable else "PAST THRESHOLD"
         text.append(f"{label}: {message.body}\n")
         if not output:
             stdout.print(f"[red]{label}[/] {escape(message.body)}", highlight=False)
-    if not events and not output:
-        stderr.print(f"all {len(snapshot.positions)} positions below {thresholds.lines[0].describe()}")
+    if not events and not output and not any(r.error for r in readings):
+        stderr.print(f"all {len(crossed)} positions below {thresholds.lines[0].describe()}")
     if output:
         emit("\n".join(text), output)
 
@@ -466,7 +502,7 @@ def history(
     book = load_loan_book(config)
     account = parse_account(address) if address else None
     if account and is_name(account):
-        (account,) = _wallets([account], config_chain(chain, book, address_book), rpc)
+        (account,) = _wallets([account], [config_chain(chain, book, address_book)], rpc)
     if alerts:
         _emit_alerts(db or book.db, account, chain, output_format, output)
         return
@@ -477,7 +513,7 @@ def history(
         )
     named, loans = wallets_and_loans([account] if account else None, book, hint="a wallet address, or --alerts")
     if any(is_name(owner) for owner in named):
-        named = _wallets(named, config_chain(chain, book, address_book), rpc)
+        named = _wallets(named, [config_chain(chain, book, address_book)], rpc)
     first, last = (parse_time(since) if since else None), (parse_time(until) if until else None)
     with HistoryStore.open(db or book.db) as store:
 
@@ -492,18 +528,15 @@ def history(
     if plot:
         write_plot(rows, plot)
         stderr.print(f"wrote {plot}")
-    if output_format is OutputFormat.json:
-        emit(json.dumps(history_document(account, chain, rows), indent=2) + "\n", output)
-    elif output_format is OutputFormat.csv:
-        emit(history_csv(rows), output)
-    elif output:
-        emit(render_text(history_table(rows, TEXT_FILE_WIDTH)), output)
-    elif rows:
-        stdout.print(history_table(rows, stdout.width))
-    else:
-        stderr.print(
-            f"no history for {account or 'the config file'}: run `chainwatch watch` or `chainwatch backfill` first"
-        )
+    emit_rows(
+        rows,
+        output_format,
+        output,
+        document=lambda: history_document(account, chain, rows),
+        csv=lambda: history_csv(rows),
+        table=lambda width: history_table(rows, width),
+        nothing=f"no history for {account or 'the config file'}: run `chainwatch watch` or `chainwatch backfill` first",
+    )
 
 
 def _emit_alerts(
@@ -515,16 +548,15 @@ def _emit_alerts(
 
     with HistoryStore.open(db) as store:
         rows = [row for row in alert_log(store, account) if chain is None or row["chain"] == chain]
-    if output_format is OutputFormat.json:
-        emit(json.dumps(alerts_document(account, chain, rows), indent=2) + "\n", output)
-    elif output_format is OutputFormat.csv:
-        emit(alerts_csv(rows), output)
-    elif output:
-        emit(render_text(alerts_table(rows, TEXT_FILE_WIDTH)), output)
-    elif rows:
-        stdout.print(alerts_table(rows, stdout.width))
-    else:
-        stderr.print("no notifications stored: `chainwatch watch` queues them")
+    emit_rows(
+        rows,
+        output_format,
+        output,
+        document=lambda: alerts_document(account, chain, rows),
+        csv=lambda: alerts_csv(rows),
+        table=lambda width: alerts_table(rows, width),
+        nothing="no notifications stored: `chainwatch watch` queues them",
+    )
 
 
 # --- backfill ---------------------------------------------------------------------------
@@ -553,7 +585,7 @@ def backfill(
     last = parse_time(end) if end else datetime.now(UTC)
     step = parse_duration(every)
     chain_config = get_chain(chain, address_book)
-    accounts = _wallets(addresses, chain_config, rpc)
+    accounts = _wallets(addresses, [chain_config], rpc)
     with (
         HistoryStore.open(db) as store,
         Progress(

@@ -30,7 +30,12 @@ def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page
         for measure, notify in (("0.5", []), ("0.85", []), ("0.92", []), ("0.6", [refused])):
             set_btc_price(chain.w3, chain.deployment, (start.liquidation_price_btc / D(measure)).quantize(D("0.01")))
             Watch(
-                devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier(notify), rpc=[chain.rpc_url]
+                [devnet],
+                [wallet],
+                store=store,
+                thresholds=Thresholds(),
+                notifier=Notifier(notify),
+                rpc={"devnet": [chain.rpc_url]},
             ).tick()
     server = serve(wallet, "--chain", "devnet", "--rpc", chain.rpc_url, "--db", db, "--every", "60")
     page.goto(server.url)

@@ -190,7 +190,7 @@ def test_watch_alerts_at_the_margin_call_and_records_history(chain, cli, tmp_pat
     devnet = get_chain("devnet", None)
     with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
         watch = Watch(
-            devnet, [], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc=[chain.rpc_url],
+            [devnet], [], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc={"devnet": [chain.rpc_url]},
             loans=book.loans[:1],
         )  # fmt: skip
         assert watch.tick().events == []

@@ -37,12 +37,12 @@ def watch(chain, db, urls, thresholds=None, rpc=None, **options) -> tuple[Histor
     store = HistoryStore.open(str(db))
     wallet = chain.deployment.demo_wallets["A"]
     return store, Watch(
-        get_chain("devnet", None),
+        [get_chain("devnet", None)],
         [wallet],
         store=store,
         thresholds=thresholds or Thresholds(),
         notifier=Notifier(urls),
-        rpc=[rpc or chain.rpc_url],
+        rpc={"devnet": [rpc or chain.rpc_url]},
         **options,
     )
 
@@ -107,12 +107,12 @@ def test_a_watch_that_cannot_read_says_so_and_says_when_it_reads_again(chain, tm
     with FaultProxy(chain.rpc_url) as node:
         store, blind = watch(chain, tmp_path / "h.sqlite3", [webhook.url("/alerts")], rpc=node.url)
         with store:
-            assert blind.tick().error is None
+            assert blind.tick().chains[0].error is None
             node.always("503")  # the node goes down
-            errors = [blind.tick().error for _ in range(4)]
+            errors = [blind.tick().chains[0].error for _ in range(4)]
             assert all(errors)
             node.always(None)  # and comes back
-            assert blind.tick().error is None
+            assert blind.tick().chains[0].error is None
     (unreadable, again) = webhook.bodies  # one "cannot read" after 3 failures in a row, not one per failure
     assert (
         unreadable["type"] == "failure" and unreadable["title"] == "chainwatch CANNOT READ devnet: the watch is blind"
@@ -130,7 +130,7 @@ def test_stale_oracle_warnings_reach_the_watch(chain, tmp_path, webhook):
     with store:
         reading = watching.tick()
         watching.tick()  # still stale: no second notification
-    assert reading.snapshot.warnings == warnings
+    assert reading.chains[0].snapshot.warnings == warnings
     (post,) = webhook.bodies
     assert post["type"] == "warning" and post["title"] == "chainwatch PRICE WARNING on devnet"
     assert all(w in post["message"] for w in warnings)
@@ -187,6 +187,6 @@ def test_a_heartbeat_says_the_watch_is_still_watching(chain, tmp_path, webhook):
     (post,) = webhook.bodies
     assert post["type"] == "info" and post["title"] == "chainwatch is still watching devnet"
     assert (
-        f"block {reading.snapshot.block_number}" in post["message"]
+        f"block {reading.chains[0].snapshot.block_number}" in post["message"]
         and "1 position(s), 0 past a line" in post["message"]
     )

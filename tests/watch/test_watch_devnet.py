@@ -32,7 +32,12 @@ def test_a_watch_alerts_once_per_crossing_while_btc_moves(chain, tmp_path, webho
     liquidation = start.liquidation_price_btc
     with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
         watch = Watch(
-            devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([url]), rpc=[chain.rpc_url]
+            [devnet],
+            [wallet],
+            store=store,
+            thresholds=Thresholds(),
+            notifier=Notifier([url]),
+            rpc={"devnet": [chain.rpc_url]},
         )
         script = ["0.5", "0.85", "0.81", "0.79", "0.805", "0.92", "0.97", "0.96", "0.94", "0.5"]
         readings = []
@@ -54,7 +59,7 @@ def test_a_watch_alerts_once_per_crossing_while_btc_moves(chain, tmp_path, webho
         assert "repay $" in received[0]["message"]
         # Every reading is stored, one block each (each price update mined a block).
         rows = store.history(wallet)
-        assert [r.block_number for r in rows] == [r.snapshot.block_number for r in readings]
+        assert [r.block_number for r in rows] == [r.chains[0].snapshot.block_number for r in readings]
         assert [r.btc_price_usd for r in rows] == [price_at(liquidation, m) for m in script]
         log = alert_log(store, wallet)
         assert [(e["event"], e["line"], e["status"]) for e in log] == [
@@ -72,7 +77,12 @@ def test_a_restarted_watch_does_not_repeat_its_warnings(chain, tmp_path):
     for expected in ([(EventKind.crossed, "share:0.9")], []):
         with HistoryStore.open(db) as store:
             watch = Watch(
-                devnet, [wallet], store=store, thresholds=Thresholds(), notifier=Notifier([]), rpc=[chain.rpc_url]
+                [devnet],
+                [wallet],
+                store=store,
+                thresholds=Thresholds(),
+                notifier=Notifier([]),
+                rpc={"devnet": [chain.rpc_url]},
             )
             assert [(q.event.kind, q.event.line.key) for q in watch.tick().events] == expected
 
@@ -110,7 +120,14 @@ def test_a_loan_closed_while_no_watch_ran_is_told_at_the_next_start(chain, tmp_p
     thresholds = Thresholds.build([D("0.3")], relative=False)  # wallet A borrows at about 33%
     db = str(tmp_path / "h.sqlite3")
     with HistoryStore.open(db) as store:
-        first = Watch(devnet, [wallet], store=store, thresholds=thresholds, notifier=Notifier([]), rpc=[chain.rpc_url])
+        first = Watch(
+            [devnet],
+            [wallet],
+            store=store,
+            thresholds=thresholds,
+            notifier=Notifier([]),
+            rpc={"devnet": [chain.rpc_url]},
+        )
         assert [q.event.kind for q in first.tick().events] == [EventKind.crossed]
     pool, usdc, wbtc = chain.deployment.markets["aave-v3"].pool, chain.deployment.usdc, chain.deployment.wbtc
     mint(chain.w3, usdc, wallet, D(1000))  # the interest accrued
@@ -119,14 +136,14 @@ def test_a_loan_closed_while_no_watch_ran_is_told_at_the_next_start(chain, tmp_p
     withdraw(chain.w3, pool, wbtc, None, wallet)
     with HistoryStore.open(db) as store:
         second = Watch(
-            devnet,
+            [devnet],
             [wallet],
             store=store,
             thresholds=thresholds,
             notifier=Notifier([webhook.url("/alerts")]),
-            rpc=[chain.rpc_url],
+            rpc={"devnet": [chain.rpc_url]},
         )
         reading = second.tick()
-        assert reading.snapshot.positions == ()
+        assert reading.chains[0].snapshot.positions == ()
     (post,) = webhook.bodies
     assert post["type"] == "info" and post["title"] == f"chainwatch: {wallet} on aave-v3 no longer has an open loan"

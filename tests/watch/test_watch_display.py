@@ -17,7 +17,7 @@ from chainwatch.history import HistoryStore
 from chainwatch.history.outbox import Delivery, Notice
 from chainwatch.model import Snapshot
 from chainwatch.risk.manual import manual_position
-from chainwatch.watch import QueuedEvent, Reading, Watch
+from chainwatch.watch import ChainResult, QueuedEvent, Reading, Watch
 
 D = Decimal
 T = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -44,8 +44,7 @@ def test_the_log_lines_show_the_oracle_warnings_events_failures_and_overdue(tmp_
     overdue = {"id": 3, "title": "chainwatch STOPPED watching devnet", "created_at": 1767614400, "attempts": 4,
                "last_error": "connection refused"}  # fmt: skip
     reading = Reading(
-        SNAPSHOT,
-        new_readings=1,
+        (ChainResult("devnet", SNAPSHOT, new_readings=1),),
         events=[QueuedEvent(event, notice, 5)],
         deliveries=[Delivery(5, "liquidatable", notice.message.title, False, "connection refused")],
         overdue=[overdue],
@@ -62,11 +61,12 @@ def test_the_log_lines_show_the_oracle_warnings_events_failures_and_overdue(tmp_
 
 def test_the_live_table_shows_the_warnings_and_liquidatable_and_fits_the_terminal(tmp_path):
     with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
-        watching = Watch(get_chain("devnet", None), [UNDER.account], store=store, thresholds=Thresholds(),
-                         notifier=Notifier([]), rpc=["http://127.0.0.1:9"])  # fmt: skip
-        watching.tracker.update(SNAPSHOT.positions)
-        shown = text(_status_table(Reading(SNAPSHOT), watching, 200))
-        narrow = text(_status_table(Reading(SNAPSHOT), watching, 50))
+        watching = Watch([get_chain("devnet", None)], [UNDER.account], store=store, thresholds=Thresholds(),
+                         notifier=Notifier([]), rpc={"devnet": ["http://127.0.0.1:9"]})  # fmt: skip
+        watching.chains[0].tracker.update(SNAPSHOT.positions)
+        reading = Reading((ChainResult("devnet", SNAPSHOT),))
+        shown = text(_status_table(reading, watching, 200))
+        narrow = text(_status_table(reading, watching, 50))
     assert "LIQUIDATABLE" in shown and f"⚠ {STALE}" in shown and "too narrow" not in shown
     # At 50 columns whole columns go, named; the alert, account and market stay, no figure is cut.
     assert "LIQUIDATABLE" in narrow and "0x7099…79C8" in narrow and "…" not in narrow.replace("0x7099…79C8", "")
