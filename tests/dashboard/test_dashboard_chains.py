@@ -217,7 +217,10 @@ def test_a_dead_chain_is_shown_dead_and_the_other_chain_goes_on(chain, chain_l2,
         # /api/track is track's document of the last round: devnet's loans, devnet-l2 with its error.
         document = server.json("/api/track")
         assert_valid("track", document)
-        assert [(c["chain"], c["error"] is None) for c in document["chains"]] == [("devnet", True), ("devnet-l2", False)]
+        assert [(c["chain"], c["error"] is None) for c in document["chains"]] == [
+            ("devnet", True),
+            ("devnet-l2", False),
+        ]
         assert {p["chain"] for p in document["positions"]} == {"devnet"}
         screenshot(page, "dead-chain-1280x800")
 
