@@ -8,11 +8,9 @@ for the what-if on the second chain, and each chain's own head read directly.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from chainwatch.devnet.controls import set_btc_price
 from tests.dashboard.conftest import PHONE, screenshot
@@ -21,7 +19,6 @@ from tests.helpers.schemas import assert_valid
 
 D = Decimal
 EVERY = "3"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 CHAINS = ("devnet", "devnet-l2")
 
 
@@ -131,9 +128,7 @@ def test_the_whole_loan_book_of_both_chains_as_track_has_it(chain, chain_l2, cli
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     mobile = screenshot(phone, "portfolio-two-chains-phone", full_page=False)
     phone.close()
-    if DOCS.is_dir():  # README's screenshots: the demo loan book on both local chains
-        shutil.copyfile(desktop, DOCS / "dashboard.png")
-        shutil.copyfile(mobile, DOCS / "dashboard-phone.png")
+    assert desktop.stat().st_size > 10_000 and mobile.stat().st_size > 10_000  # README's docs/dashboard*.png
 
     # BTC moves on devnet-l2 only: the page shows its new block and figures by itself, no reload.
     page.evaluate("window.notReloaded = true")
