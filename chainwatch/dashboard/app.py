@@ -8,6 +8,7 @@ read or a what-if never holds up other requests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -21,14 +22,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from chainwatch.addresses import parse_address
-from chainwatch.context import RunContext
+from chainwatch.context import iso_time
 from chainwatch.dashboard.charts import dollars, ltv_bar, ltv_curve, percent, time_chart
 from chainwatch.dashboard.guard import guard
 from chainwatch.dashboard.history import HistorySource
 from chainwatch.dashboard.questions import NotReadYetError, compare_answer, risk_answer, what_if_answer
-from chainwatch.dashboard.reading import Reading, Target
-from chainwatch.dashboard.state import LiveState, Status
-from chainwatch.dashboard.views import FILTERS, Loan, find_loan, loan_key, loan_view, portfolio_view
+from chainwatch.dashboard.reading import Target, volatility_source
+from chainwatch.dashboard.state import ChainStatus, LiveState, Status
+from chainwatch.dashboard.views import FILTERS, Loan, find_loan, loan_view, portfolio_view
 from chainwatch.errors import ChainwatchError
 from chainwatch.history.alerts_report import alerts_document
 from chainwatch.history.report import history_document
@@ -47,6 +48,15 @@ class Dashboard:
     state: LiveState
     history: HistorySource
     token: str | None  # required on every request when set (a non-loopback address)
+    from_watch: bool = False  # figures from a running watch's database, no chain read
+
+    @property
+    def mode(self) -> str:
+        return "from-watch" if self.from_watch else "live"
+
+    def chosen(self, query: Mapping[str, str]) -> str:
+        """The chain a question names (`?chain=`), else the first one shown."""
+        return query.get("chain") or self.target.chains[0].name
 
 
 def create_app(dashboard: Dashboard) -> Starlette:
@@ -62,25 +72,45 @@ def create_app(dashboard: Dashboard) -> Starlette:
     def page(request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
         status = dashboard.state.status()
         every = dashboard.state.every.total_seconds()
-        context = {"status": status, "target": dashboard.target, "every": every, "poll": min(every, PAGE_POLL_SECONDS)}
+        context = {
+            "status": status,
+            "chains": {c.chain: c for c in status.chains},
+            "target": dashboard.target,
+            "mode": dashboard.mode,
+            "every": every,
+            "stale_after": dashboard.state.stale_after.total_seconds(),
+            "history_location": dashboard.history.location,
+            "poll": min(every, PAGE_POLL_SECONDS),
+            "labels": dashboard.target.labels,
+        }
         return templates.TemplateResponse(request, name, {**context, **values}, status_code=status_code)
 
     def index(request: Request) -> Response:
         status = dashboard.state.status()
-        reading = status.good
-        positions = reading.positions if reading else ()
-        loans = [loan_view(p, dashboard.target.bands) for p in positions]
+        loans = [loan_view(p, dashboard.target.bands) for p in status.positions]
         bars = {loan.key: _bar(loan) for loan in loans}
-        portfolio = portfolio_view(positions)
-        worst_key = loan_key(portfolio.worst) if portfolio else None
-        return page(request, "index.html", loans=loans, bars=bars, portfolio=portfolio, worst_key=worst_key)
+        portfolio = portfolio_view(status.positions)
+        worst = loan_view(portfolio.worst, dashboard.target.bands) if portfolio else None
+        return page(
+            request,
+            "index.html",
+            loans=loans,
+            bars=bars,
+            portfolio=portfolio,
+            worst_key=worst.key if worst else None,
+            worst_title=worst.title if worst else None,
+        )
 
     def loan_page(request: Request) -> Response:
         status = dashboard.state.status()
-        reading = status.good
-        position = find_loan(reading.positions, request.path_params["key"]) if reading else None
-        if reading is None or position is None:
-            return page(request, "missing.html", 404, key=request.path_params["key"])
+        key = request.path_params["key"]
+        found = next(
+            ((c, p) for c in status.chains if c.good for p in (find_loan(c.positions, key),) if p is not None), None
+        )
+        if found is None:
+            return page(request, "missing.html", 404, key=key)
+        chain, position = found
+        assert chain.good is not None
         loan = loan_view(position, dashboard.target.bands)
         query = request.query_params
         scenario, scenario_error = what_if_answer(position, query)
@@ -93,8 +123,10 @@ def create_app(dashboard: Dashboard) -> Starlette:
             request,
             "loan.html",
             loan=loan,
-            report=reading.position_report(position),
-            risk_error=reading.risk_error,
+            chain=chain,
+            report=chain.good.position_report(position),
+            report_source=volatility_source(dashboard.target, chain.chain),
+            risk_error=chain.good.risk_error,
             bar=_bar(loan),
             curve=ltv_curve(position, loan.margin_call_ltv),
             ltv_history=time_chart([(r.timestamp, r.ltv) for r in rows if r.ltv is not None], percent, "LTV"),
@@ -113,29 +145,50 @@ def create_app(dashboard: Dashboard) -> Starlette:
             scenario_error=scenario_error,
         )
 
+    def compare_answer_of(query: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+        chain = dashboard.state.status().chain(dashboard.chosen(query))
+        if chain is None:
+            return None, f"no chain {dashboard.chosen(query)!r} on this dashboard"
+        return compare_answer(chain.good, dashboard.target.address_book, query)
+
     def compare_page(request: Request) -> Response:
-        document, error = compare_answer(dashboard.target, dashboard.state.status().good, request.query_params)
-        return page(request, "compare.html", document=document, error=error, query=request.query_params)
+        document, error = compare_answer_of(request.query_params)
+        return page(
+            request,
+            "compare.html",
+            document=document,
+            error=error,
+            query=request.query_params,
+            chosen=dashboard.chosen(request.query_params),
+        )
 
     def api_track(request: Request) -> Response:
-        reading = _reading_or_none(dashboard)
-        if reading is None:
-            return _unavailable(dashboard.state.status())
-        return _json(reading.track_document())
+        """`track --format json` of the last round: a chain that failed carries its error; when
+        every chain failed, as `track` on one chain, the error is the whole answer (503)."""
+        status = dashboard.state.status()
+        if status.last is None or not any(part.snapshot for part in status.last.parts):
+            errors = "; ".join(f"{p.chain}: {p.error}" for p in status.last.parts) if status.last else None
+            return _unavailable(status, errors)
+        return _json(status.last.track_document())
 
     def api_risk(request: Request) -> Response:
-        reading = _reading_or_none(dashboard)
-        if reading is None:
-            return _unavailable(dashboard.state.status())
+        """`risk --chain C --format json [--target-ltv T]`: ?chain= (default the first), ?account=,
+        ?protocol=, ?market=, ?target_ltv=."""
+        status = dashboard.state.status()
+        chain = status.chain(dashboard.chosen(request.query_params))
+        if chain is None:
+            return JSONResponse({"error": f"no chain {dashboard.chosen(request.query_params)!r} here"}, 400)
+        if chain.good is None:
+            return _unavailable(status, chain.failing)
         try:
-            return _json(risk_answer(dashboard.target, reading, request.query_params))
+            return _json(risk_answer(dashboard.target, chain.good, request.query_params))
         except NotReadYetError as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
         except ChainwatchError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
     def api_compare(request: Request) -> Response:
-        document, error = compare_answer(dashboard.target, dashboard.state.status().good, request.query_params)
+        document, error = compare_answer_of(request.query_params)
         if document is None:
             return JSONResponse({"error": error or "give ?loan=USD"}, status_code=400)
         return _json(document)
@@ -145,7 +198,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
             account = parse_address(request.query_params.get("account", ""))
         except ChainwatchError as exc:
             return JSONResponse({"error": f"give ?account=0x…: {exc}"}, status_code=400)
-        chain = dashboard.target.chain.name
+        chain = dashboard.chosen(request.query_params)
         rows, error = _history(dashboard, account, chain)
         if error:
             return JSONResponse({"error": error}, status_code=503)
@@ -158,7 +211,7 @@ def create_app(dashboard: Dashboard) -> Starlette:
             account = parse_address(text) if text else None
         except ChainwatchError as exc:
             return JSONResponse({"error": f"?account=0x…: {exc}"}, status_code=400)
-        chain = dashboard.target.chain.name
+        chain = dashboard.chosen(request.query_params)
         try:
             rows = dashboard.history.alerts(account, chain)
         except ChainwatchError as exc:
@@ -166,17 +219,21 @@ def create_app(dashboard: Dashboard) -> Starlette:
         return _json(alerts_document(account, chain, rows))
 
     def api_status(request: Request) -> Response:
+        """How current every chain's figures are (status.schema.json)."""
         status = dashboard.state.status()
-        good = status.good
+        watch = status.watch
         return _json(
             {
-                **(RunContext.of(good.snapshot).json() if good and good.snapshot else _no_context(dashboard)),
-                "read_at": good.finished.isoformat() if good else None,
-                "age_seconds": None if status.age is None else round(status.age.total_seconds(), 1),
-                "stale": status.stale,
-                "reading": status.reading_since is not None,
-                "error": status.failing,
+                "mode": dashboard.mode,
                 "every_seconds": status.every.total_seconds(),
+                "stale_after_seconds": dashboard.state.stale_after.total_seconds(),
+                "reading": status.reading_since is not None,
+                "read_at": iso_time(status.last.finished) if status.last else None,
+                "error": status.failing,
+                "chains": [_chain_status(c) for c in status.chains],
+                "watch": None
+                if not dashboard.from_watch
+                else {"db": dashboard.history.location, "running": watch.running if watch else None},
             }
         )
 
@@ -203,18 +260,27 @@ def _json(document: Any) -> Response:
     return JSONResponse(document)
 
 
-def _no_context(dashboard: Dashboard) -> dict[str, Any]:
-    chain = dashboard.target.chain
-    return {"chain": chain.name, "chain_id": chain.chain_id, "block": None, "timestamp": None}
+def _chain_status(chain: ChainStatus) -> dict[str, Any]:
+    snapshot = chain.good.snapshot if chain.good else None
+    return {
+        "chain": chain.chain,
+        "chain_id": chain.chain_id,
+        "block": snapshot.block_number if snapshot else None,
+        "timestamp": iso_time(snapshot.timestamp) if snapshot else None,
+        "read_at": iso_time(chain.good.finished) if chain.good else None,
+        "age_seconds": None if chain.age is None else round(chain.age.total_seconds(), 1),
+        "stale": chain.stale,
+        "error": chain.failing,
+        "positions": len(chain.positions),
+        "partial": bool(snapshot and snapshot.unreadable),
+    }
 
 
-def _reading_or_none(dashboard: Dashboard) -> Reading | None:
-    return dashboard.state.status().good
-
-
-def _unavailable(status: Status) -> Response:
-    """503 until a first reading succeeded, saying why (reading, or the chain's error)."""
-    reason = status.failing or ("the first reading is in progress" if status.reading_since else "no reading yet")
+def _unavailable(status: Status, reason: str | None = None) -> Response:
+    """503 until a reading succeeded, saying why (reading, or the error)."""
+    reason = (
+        reason or status.failing or ("the first reading is in progress" if status.reading_since else "no reading yet")
+    )
     return JSONResponse({"error": reason}, status_code=503, headers={"Retry-After": "5"})
 
 

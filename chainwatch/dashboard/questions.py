@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
-from chainwatch.context import RunContext
 from chainwatch.costs.compare import Loan as CostLoan
 from chainwatch.costs.report import CompareSettings, price_comparison
-from chainwatch.dashboard.reading import Reading, Target, risk_document
+from chainwatch.dashboard.reading import ChainPart, Target, risk_document
 from chainwatch.errors import ChainwatchError
 from chainwatch.model import Position
 from chainwatch.risk.hypothetical import with_btc_added, with_debt_repaid
@@ -46,21 +46,21 @@ class NotReadYetError(ChainwatchError):
     """What the question needs has not been read yet (or its read failed)."""
 
 
-def risk_answer(target: Target, reading: Reading, query: Mapping[str, str]) -> dict[str, Any]:
-    """`risk ADDRESS… --format json [--target-ltv T]` for the positions `account`, `protocol`
-    and `market` pick (all by default), from the reading's block and volatility."""
+def risk_answer(target: Target, part: ChainPart, query: Mapping[str, str]) -> dict[str, Any]:
+    """`risk ADDRESS… --chain C --format json [--target-ltv T]` for the positions of the chain's
+    part that `account`, `protocol` and `market` pick (all by default), from its block and volatility."""
     target_ltv = query_decimal(query, "target_ltv", Decimal(1))
     keys = ("account", "protocol", "market")
     positions = [
-        p for p in reading.positions if all(query.get(k, getattr(p, k)).lower() == getattr(p, k).lower() for k in keys)
+        p for p in part.positions if all(query.get(k, getattr(p, k)).lower() == getattr(p, k).lower() for k in keys)
     ]
-    if target_ltv is None and len(positions) == len(reading.positions) and reading.risk is not None:
-        return reading.risk
+    if target_ltv is None and len(positions) == len(part.positions) and part.risk is not None:
+        return part.risk
     if not positions:
         raise QueryError("no position matches account, protocol and market")
-    if reading.volatility is None or reading.snapshot is None:
-        raise NotReadYetError(reading.risk_error or "the risk report is not available")
-    return risk_document(target, positions, RunContext.of(reading.snapshot), reading.volatility, target_ltv)
+    if part.volatility is None:
+        raise NotReadYetError(part.risk_error or "the risk report is not available")
+    return risk_document(target, part, positions, target_ltv)
 
 
 def what_if_answer(position: Position, query: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
@@ -86,9 +86,9 @@ def what_if_answer(position: Position, query: Mapping[str, str]) -> tuple[dict[s
 
 
 def compare_answer(
-    target: Target, reading: Reading | None, query: Mapping[str, str]
+    part: ChainPart | None, address_book: Path | None, query: Mapping[str, str]
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """`compare --loan L --days D [--btc B] --chain C` priced from the reading's chain terms."""
+    """`compare --loan L --days D [--btc B] --chain C` priced from the chain part's terms."""
     try:
         loan = query_decimal(query, "loan", MAX_LOAN_USD)
         if loan is None:
@@ -97,15 +97,11 @@ def compare_answer(
         if days != days.to_integral_value():
             raise QueryError(f"days must be a whole number, got {days}")
         btc = query_decimal(query, "btc", MAX_BTC)
-        if reading is None or reading.terms is None:
+        if part is None or part.terms is None:
             raise NotReadYetError(
-                (reading.terms_error if reading else None) or "the chain's lending terms are not read yet"
+                (part.terms_error if part else None) or "the chain's lending terms are not read (yet)"
             )
-        settings = CompareSettings(
-            loan=CostLoan(loan, int(days), btc),
-            chain=target.chain.name,
-            address_book=target.address_book,
-        )
-        return price_comparison(settings, reading.terms)[1], None
+        settings = CompareSettings(loan=CostLoan(loan, int(days), btc), chain=part.chain, address_book=address_book)
+        return price_comparison(settings, part.terms)[1], None
     except ChainwatchError as exc:
         return None, str(exc)

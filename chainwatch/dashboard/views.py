@@ -38,6 +38,13 @@ class Loan:
     status: str
 
     @property
+    def title(self) -> str:
+        """The market's name, and the loan's own when its market is one (a CeFi loan's name),
+        not a contract address or market id."""
+        market = self.position.market
+        return self.position.protocol if market.startswith("0x") else f"{self.position.protocol} · {market}"
+
+    @property
     def collateral_assets(self) -> str:
         return " + ".join(h.asset.symbol for h in self.position.collateral) or "—"
 
@@ -106,6 +113,13 @@ def age(delta: timedelta | None) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def short(account: str) -> str:
+    """An address as 0x1234abcd…ef01; any other owner (a CeFi loan's label) as written."""
+    if account.startswith("0x") and len(account) == 42:
+        return f"{account[:8]}…{account[-4:]}"
+    return account or "—"
+
+
 def dec(text: str | None) -> Decimal | None:
     """A JSON document's decimal string back as a Decimal, for rounding on the page."""
     return None if text is None else Decimal(text)
@@ -120,4 +134,5 @@ FILTERS = {
     "amount": amount,
     "exact": exact,
     "age": age,
+    "short": short,
 }

@@ -58,8 +58,16 @@ def holdings_is_btc(connection: Connection) -> None:
     connection.execute(text("UPDATE holdings SET is_btc = TRUE WHERE UPPER(symbol) LIKE '%BTC%'"))
 
 
+def positions_compounding(connection: Connection) -> None:
+    """Version 3 to 4: positions keep how their debt compounds and who said so, so a position
+    rebuilt from the database gets the risk figures it had when read. Rows written before stay
+    null: their rule is unknown (risk then assumes daily, and says so), never guessed."""
+    connection.execute(text("ALTER TABLE positions ADD COLUMN compounding VARCHAR(20)"))
+    connection.execute(text("ALTER TABLE positions ADD COLUMN compounding_source VARCHAR(20)"))
+
+
 # UPGRADES[n] takes a database from version n to n + 1.
-UPGRADES: Mapping[int, Upgrade] = {1: outbox_from_alert_log, 2: holdings_is_btc}
+UPGRADES: Mapping[int, Upgrade] = {1: outbox_from_alert_log, 2: holdings_is_btc, 3: positions_compounding}
 
 
 class SchemaError(ChainwatchError):

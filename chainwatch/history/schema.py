@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from chainwatch.export import decimal_text
 
-SCHEMA_VERSION = 3  # 2: the alert outbox; 3: holdings.is_btc
+SCHEMA_VERSION = 4  # 2: the alert outbox; 3: holdings.is_btc; 4: positions.compounding
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -94,6 +94,10 @@ positions = Table(
     Column("health_factor", ExactDecimal),
     Column("btc_price_usd", ExactDecimal),
     Column("liquidation_price_btc", ExactDecimal),
+    # How the debt compounds (model.Compounding) and who said so ("protocol" or "loan"), as the
+    # reader set them (v4); null in rows stored before: unknown, and risk then says so.
+    Column("compounding", String(20)),
+    Column("compounding_source", String(20)),
     UniqueConstraint("snapshot_id", "account", "protocol", "market", name="uq_positions_reading"),
 )
 

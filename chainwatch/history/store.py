@@ -33,7 +33,7 @@ from chainwatch.errors import ChainwatchError
 from chainwatch.history.migrations import SchemaError, migrate
 from chainwatch.history.queue import Notice, enqueue, read_state, write_state
 from chainwatch.history.schema import holdings, positions, snapshots
-from chainwatch.model import Asset, Holding, Position, Snapshot
+from chainwatch.model import Asset, Compounding, Holding, Position, Snapshot
 from chainwatch.rpc import redact
 
 DB_ENV = "CHAINWATCH_DB"
@@ -134,6 +134,14 @@ class HistoryRow:
     health_factor: Decimal | None
     btc_price_usd: Decimal | None
     liquidation_price_btc: Decimal | None
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A stored snapshot and when it was stored (the watch's clock, not the block's)."""
+
+    snapshot: Snapshot
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,22 @@ class HistoryStore:
                 ).scalars()
             )
 
+    def latest_snapshot(self, chain: str) -> StoredSnapshot | None:
+        """The newest stored snapshot of `chain` (by block), rebuilt exactly, with the time it
+        was stored: how a reader of a running watch's database sees its last reading, and when."""
+        newest = (
+            select(snapshots.c.chain_id, snapshots.c.block_number, snapshots.c.recorded_at)
+            .where(snapshots.c.chain == chain)
+            .order_by(snapshots.c.block_number.desc())
+            .limit(1)
+        )
+        with self._read() as connection:
+            row = connection.execute(newest).first()
+        stored = None if row is None else self.snapshot_at(row.chain_id, row.block_number)
+        if row is None or stored is None:
+            return None
+        return StoredSnapshot(stored, datetime.fromtimestamp(row.recorded_at, tz=UTC))
+
     def latest_positions(self, chain: str, accounts: Iterable[str]) -> list[Position]:
         """The last stored reading of each position of `accounts` on `chain`, rebuilt exactly: a
         restarted watch knows a loan that closed while it was down, to say so."""
@@ -315,6 +339,7 @@ class HistoryStore:
                     timestamp=timestamp,
                     collateral=tuple(by_position[row["id"]]["collateral"]),
                     debt=tuple(by_position[row["id"]]["debt"]),
+                    **_compounding(row),
                 )
                 for row in rows
             ),
@@ -415,6 +440,8 @@ class HistoryStore:
                 health_factor=position.health_factor,
                 btc_price_usd=position.btc_price_usd,
                 liquidation_price_btc=position.liquidation_price_btc,
+                compounding=None if position.compounding is None else position.compounding.value,
+                compounding_source=None if position.compounding is None else position.compounding_source,
             )
         )
         position_id = _inserted_id(result)
@@ -439,6 +466,14 @@ class HistoryStore:
         ]
         if rows:
             connection.execute(holdings.insert(), rows)
+
+
+def _compounding(row: Any) -> dict[str, Any]:
+    """A stored position's compounding rule and its source; none for a row stored before
+    schema 4 (the rule is unknown, and risk says so), as for a position whose reader set none."""
+    if row["compounding"] is None:
+        return {}
+    return {"compounding": Compounding(row["compounding"]), "compounding_source": row["compounding_source"]}
 
 
 def _holding(row: Any, chain: str) -> Holding:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.schemas import assert_valid
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -101,17 +103,33 @@ class Server:
         assert status == 200, (status, body)
         return json.loads(body)
 
-    def wait_for_reading(self, timeout: float = 90, after_block: int | None = None) -> dict:
-        """/api/status once a reading (newer than `after_block`) is on show."""
+    def status(self) -> dict:
+        """/api/status, checked against its schema."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        status = self.json("/api/status", headers)
+        assert_valid("status", status)
+        return status
+
+    def wait_for(self, ready: Callable[[dict], bool], timeout: float = 90) -> dict:
+        """/api/status once `ready` says so of it."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status = self.json("/api/status", headers)
-            if status["block"] is not None and (after_block is None or status["block"] > after_block):
-                return status
+        status = self.status()
+        while not ready(status):
+            assert time.monotonic() < deadline, f"not ready within {timeout} s: {status}"
             assert self.process.poll() is None, self.process.stderr.read()
             time.sleep(0.3)
-        raise AssertionError(f"no reading within {timeout} s: {status}")
+            status = self.status()
+        return status
+
+    def wait_for_reading(self, timeout: float = 90, after_block: int | None = None) -> dict:
+        """/api/status once every chain was read (past `after_block`) or failed to be."""
+
+        def read(chain: dict) -> bool:
+            return chain["error"] is not None or (
+                chain["block"] is not None and (after_block is None or chain["block"] > after_block)
+            )
+
+        return self.wait_for(lambda status: all(read(chain) for chain in status["chains"]), timeout)
 
     def stop(self) -> tuple[int, str]:
         if self.process.poll() is None:
@@ -158,8 +176,9 @@ def serve() -> Iterator[Callable[..., Server]]:
         server.stop()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """The whole page (or only what the viewport shows, as a phone's first screen)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

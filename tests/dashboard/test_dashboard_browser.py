@@ -12,8 +12,8 @@ import time
 from decimal import Decimal
 
 from chainwatch.devnet.controls import set_btc_price
-from tests.cli.test_json_schemas import assert_valid
 from tests.dashboard.conftest import PHONE, screenshot
+from tests.helpers.schemas import assert_valid
 
 D = Decimal
 EVERY = "3"  # seconds between readings: the page's refresh too

@@ -14,8 +14,8 @@ from chainwatch.devnet.controls import set_btc_price
 from chainwatch.history.store import HistoryStore
 from chainwatch.snapshot import read_snapshot
 from chainwatch.watch import Watch
-from tests.cli.test_json_schemas import assert_valid
 from tests.dashboard.conftest import PHONE, free_port, screenshot
+from tests.helpers.schemas import assert_valid
 
 D = Decimal
 

@@ -15,7 +15,7 @@ import pytest
 from chainwatch.dashboard.access import host_name, is_loopback, same_token, without_token
 from chainwatch.dashboard.charts import nice_ticks
 from chainwatch.dashboard.questions import QueryError, query_decimal
-from chainwatch.dashboard.reading import Reading
+from chainwatch.dashboard.reading import ChainPart, Round, WatchState
 from chainwatch.dashboard.state import LiveState
 from chainwatch.model import Snapshot
 
@@ -56,10 +56,21 @@ def test_ticks_are_round_and_cover_the_range():
     assert nice_ticks(59_000, 61_000, 4) == [59_000, 59_500, 60_000, 60_500, 61_000]
 
 
-def _good(block: int) -> Reading:
+CHAINS = [("devnet", 31337), ("devnet-l2", 31338)]
+
+
+def _part(chain: str, block: int | None, error: str | None = None) -> ChainPart:
     now = datetime.now(UTC)
-    snapshot = Snapshot(chain="devnet", chain_id=31337, block_number=block, timestamp=now, positions=())
-    return Reading("devnet", now, now, snapshot=snapshot)
+    chain_id = dict(CHAINS)[chain]
+    if block is None:
+        return ChainPart(chain, chain_id, now, error=error)
+    snapshot = Snapshot(chain=chain, chain_id=chain_id, block_number=block, timestamp=now, positions=())
+    return ChainPart(chain, chain_id, now, snapshot=snapshot)
+
+
+def _round(*parts: ChainPart) -> Round:
+    now = datetime.now(UTC)
+    return Round(now, now, parts)
 
 
 def _wait_for(state: LiveState, condition) -> None:
@@ -69,45 +80,75 @@ def _wait_for(state: LiveState, condition) -> None:
         time.sleep(0.01)
 
 
-def test_a_failed_round_keeps_the_last_figures_and_says_why():
-    rounds = iter([_good(7), Reading("devnet", datetime.now(UTC), datetime.now(UTC), error="no healthy RPC endpoint")])
-    state = LiveState(lambda: next(rounds), every=0.05)
+def test_a_chain_that_fails_keeps_its_last_figures_marked_stale_and_the_other_goes_on():
+    rounds = iter(
+        [
+            _round(_part("devnet", 7), _part("devnet-l2", 3)),
+            _round(_part("devnet", 8), _part("devnet-l2", None, "no healthy RPC endpoint")),
+        ]
+    )
+    state = LiveState(lambda: next(rounds), every=0.05, chains=CHAINS)
     state.start()
     try:
-        _wait_for(state, lambda s: s.failing is not None)
+        _wait_for(state, lambda s: s.chain("devnet-l2").failing is not None)
         status = state.status()
-        assert status.good is not None and status.good.snapshot.block_number == 7
-        assert status.failing == "no healthy RPC endpoint"
     finally:
         state.stop()
+    devnet, l2 = status.chains
+    assert devnet.good.snapshot.block_number == 8 and devnet.failing is None
+    assert l2.good.snapshot.block_number == 3 and l2.failing == "no healthy RPC endpoint" and l2.stale
 
 
 def test_a_bug_in_a_round_shows_and_the_rounds_go_on():
     calls = []
 
-    def read() -> Reading:
+    def read() -> Round:
         calls.append(1)
         if len(calls) == 1:
             raise ZeroDivisionError("division by zero")
-        return _good(8)
+        return _round(_part("devnet", 8), _part("devnet-l2", 9))
 
-    state = LiveState(read, every=0.05)
+    state = LiveState(read, every=0.05, chains=CHAINS)
     state.start()
     try:
-        _wait_for(state, lambda s: s.failing is not None or s.good is not None)
+        _wait_for(state, lambda s: s.failing is not None or s.read)
         assert state.status().failing == "reading failed: ZeroDivisionError: division by zero"
-        _wait_for(state, lambda s: s.good is not None and s.failing is None)
+        _wait_for(state, lambda s: s.read and s.failing is None)
     finally:
         state.stop()
 
 
-def test_figures_older_than_two_rounds_are_stale():
-    state = LiveState(lambda: _good(1), every=10)
-    status = state.status()
-    assert status.age is None and not status.stale
-    old = _good(1)
-    aged = replace(status, good=replace(old, finished=old.finished - timedelta(seconds=30)))
-    assert aged.stale and not replace(status, good=old).stale
+def test_figures_older_than_two_intervals_of_their_source_are_stale():
+    """Live, the dashboard's own interval; from a watch's database, the watch's."""
+    part = _part("devnet", 1)
+    old = replace(part, finished=part.finished - timedelta(seconds=30))
+    for rounds, every, produced, stale in (
+        ([part], 10, None, False),
+        ([old], 10, None, True),  # 30 s > 2 × 10 s + 5 s
+        ([old], 2, 60, False),  # the watch reads every minute: 30 s is one interval
+    ):
+        state = LiveState(
+            lambda rounds=rounds: _round(*rounds), every=every, chains=CHAINS[:1], produced_every=produced
+        )
+        assert state.status().chains[0].age is None and not state.status().chains[0].stale
+        state.start()
+        try:
+            _wait_for(state, lambda s: s.read)
+            assert state.status().chains[0].stale is stale
+        finally:
+            state.stop()
+
+
+def test_a_stopped_watch_leaves_no_figure_current():
+    stopped = replace(_round(_part("devnet", 5)), watch=WatchState("history.sqlite3", running=False))
+    state = LiveState(lambda: stopped, every=0.05, chains=CHAINS[:1], produced_every=60)
+    state.start()
+    try:
+        _wait_for(state, lambda s: s.read)
+        (chain,) = state.status().chains
+    finally:
+        state.stop()
+    assert chain.stale and chain.failing is None and chain.age < timedelta(seconds=60)
 
 
 def test_serve_refuses_bad_input_in_one_line(cli):

@@ -92,6 +92,12 @@ def test_a_foreign_database_is_refused(db_url):
     engine.dispose()
 
 
+def drop_compounding(connection):
+    """Positions as they were before schema 4."""
+    for column in ("compounding", "compounding_source"):
+        connection.execute(text(f"ALTER TABLE positions DROP COLUMN {column}"))
+
+
 v1_alerts = Table(
     "alerts",
     MetaData(),
@@ -130,8 +136,9 @@ def test_a_version_1_alert_log_becomes_the_outbox(db_url):
             )  # fmt: skip
     for table in ("snapshots", "positions", "holdings"):
         metadata.tables[table].create(engine)
-    with engine.begin() as connection:  # schema 1's holdings had no is_btc (schema 3 adds it)
+    with engine.begin() as connection:  # schema 1 had no is_btc (schema 3 adds it) nor compounding (4)
         connection.execute(text("ALTER TABLE holdings DROP COLUMN is_btc"))
+        drop_compounding(connection)
     assert migrate(engine) == 1
     with HistoryStore(engine) as store:
         from chainwatch.history.outbox import alert_log
@@ -154,6 +161,7 @@ def test_version_2_holdings_learn_which_moved_with_btc(db_url):
     metadata.create_all(engine)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE holdings DROP COLUMN is_btc"))
+        drop_compounding(connection)
         connection.execute(
             text(
                 "INSERT INTO snapshots (id, chain, chain_id, block_number, block_timestamp, recorded_at, source) "
@@ -177,3 +185,31 @@ def test_version_2_holdings_learn_which_moved_with_btc(db_url):
     with engine.begin() as connection:
         rows = connection.execute(text("SELECT symbol, is_btc FROM holdings ORDER BY seq")).all()
     assert [(symbol, bool(is_btc)) for symbol, is_btc in rows] == [("WBTC", True), ("USDC", False)]
+
+
+def test_version_3_positions_read_back_with_an_unknown_compounding(db_url):
+    """Schema 4 stores each position's compounding rule; a row stored before reads back with
+    none (unknown: risk then assumes daily and says so), never a guessed rule."""
+    engine = engine_for(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE chainwatch_schema (version INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO chainwatch_schema VALUES (3)"))
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        drop_compounding(connection)
+        connection.execute(
+            text(
+                "INSERT INTO snapshots (id, chain, chain_id, block_number, block_timestamp, recorded_at, source) "
+                "VALUES (1, 'devnet', 31337, 7, 1, 1, 'x')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO positions (id, snapshot_id, account, protocol, market, collateral_usd, debt_usd) "
+                "VALUES (1, 1, '0xA', 'aave-v3', '0xPool', '1', '1')"
+            )
+        )
+    assert migrate(engine) == 3
+    with HistoryStore(engine) as store:
+        (position,) = store.snapshot_at(31337, 7).positions
+    assert position.compounding is None

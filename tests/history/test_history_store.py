@@ -12,7 +12,7 @@ from chainwatch.alerts import Event, EventKind, Message, Thresholds, compose, po
 from chainwatch.history import HistoryStore, HistoryStoreError, database_url
 from chainwatch.history.outbox import Notice, alert_log, watch_key
 from chainwatch.history.schema import holdings, positions, snapshots
-from chainwatch.model import Asset, Holding, Position, Snapshot
+from chainwatch.model import Asset, Compounding, Holding, Position, Snapshot
 from chainwatch.rpc import redact
 
 D = Decimal
@@ -52,6 +52,30 @@ def test_a_snapshot_comes_back_exactly(db_url):
         for h, g in zip(stored.debt, source.debt):
             assert str(h.borrow_apr) == str(g.borrow_apr)  # every digit, not a float's worth
     assert again.positions[0].ltv == original.positions[0].ltv
+
+
+def test_a_positions_compounding_rule_comes_back_with_it(db_url):
+    """Per second (an adapter's rule), monthly by the loan's own terms, and unknown: each as read,
+    and the newest stored snapshot of the chain is the one read back with when it was stored."""
+    rules = (
+        replace(position(A, 200, T0), compounding=Compounding.PER_SECOND),
+        replace(position(B, 200, T0), market="Ledn", compounding=Compounding.MONTHLY, compounding_source="loan"),
+        position(A, 200, T0, market="0xOther"),
+    )
+    original = replace(snapshot(), positions=rules)
+    with HistoryStore.open(db_url) as store:
+        store.save_snapshot(snapshot(block=150))
+        before = datetime.now(UTC).replace(microsecond=0)
+        store.save_snapshot(original)
+        latest = store.latest_snapshot("devnet")
+        assert store.latest_snapshot("devnet-l2") is None
+    assert latest.snapshot == original
+    assert [(p.compounding, p.compounding_source) for p in latest.snapshot.positions] == [
+        (Compounding.PER_SECOND, "protocol"),
+        (Compounding.MONTHLY, "loan"),
+        (None, "protocol"),
+    ]
+    assert before <= latest.recorded_at <= datetime.now(UTC)
 
 
 def test_a_position_without_debt_keeps_its_empty_figures(db_url):
