@@ -49,10 +49,10 @@ TOKENS = {"WBTC": ("Wrapped BTC", 8), "USDC": ("USD Coin", 6), "WETH": ("Wrapped
 # Feed reference prices at the snapshot; BTC/USD and ETH/USD walk there, the others stay put.
 PRICES = {
     "BTC/USD": Decimal("60000"),
-    "WBTC/BTC": Decimal("1"),
     "ETH/USD": Decimal("3000"),
     "USDC/USD": Decimal("1"),
 }
+BTC_RATIO = Decimal("1")  # every BTC asset's ratio feed (WBTC/BTC, cbBTC/BTC): on its peg
 WALKING_FEEDS = {"BTC/USD": 1, "ETH/USD": 2}  # feed -> random-walk salt
 
 USDC_RATES = RateStrategy(Decimal("0.90"), Decimal("0"), Decimal("0.04"), Decimal("0.60"))
@@ -157,7 +157,7 @@ def feed_prices(btc_symbols: Sequence[str]) -> dict[str, Decimal]:
     BTC assets against BTC (the ratio Chainlink publishes for WBTC and cbBTC), ETH/USD, USDC/USD."""
     return {
         "BTC/USD": PRICES["BTC/USD"],
-        **{f"{symbol}/BTC": PRICES["WBTC/BTC"] for symbol in btc_symbols},
+        **{f"{symbol}/BTC": BTC_RATIO for symbol in btc_symbols},
         "ETH/USD": PRICES["ETH/USD"],
         "USDC/USD": PRICES["USDC/USD"],
     }
