@@ -1,4 +1,4 @@
-"""`chainwatch track` over the two local chains: the devnet (WBTC) and devnet-l2 (cbBTC).
+"""`chainwatch track` over the two local chains: the devnet (WBTC) and devnet-l2 (cbBTC, and WBTC).
 
 Referees: each chain's own eth_blockNumber, read directly; the Aave Pool's getUserAccountData on
 each chain (its debt, and its health factor on both sides of the liquidation price chainwatch
