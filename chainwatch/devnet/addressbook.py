@@ -33,14 +33,21 @@ def render(chain: LocalChain, deployment: Deployment) -> str:
         f"chain_id = {deployment.chain_id}",
         f'rpc = ["http://127.0.0.1:{chain.port(DEFAULT_PORT)}"]',
         f'multicall3 = "{deployment.multicall3}"',
-        f'wbtc = "{deployment.btc}"  # {deployment.btc_symbol}',
         f'btc_usd_feed = "{deployment.btc_usd_feed}"',
         f'eth_usd_feed = "{deployment.eth_usd_feed}"',
-        f'wbtc_btc_feed = "{deployment.wbtc_btc_feed}"',
         "# The devnet's own USDC, a MintableERC20 priced by a USDC/USD feed at $1, and WETH.",
         f'stablecoins = ["{deployment.usdc}"]',
         f'weth = "{deployment.weth}"',
     ]
+    lines += ["", "# The BTC assets, the main one first, each a MintableERC20 with its own ratio feed to BTC."]
+    for i, symbol in enumerate(deployment.btc_symbols):
+        lines += [""] if i else []
+        lines += [
+            f"[[{table}.btc_assets]]",
+            f'symbol = "{symbol}"',
+            f'address = "{deployment.tokens[symbol]}"',
+            f'btc_feed = "{deployment.btc_ratio_feed(symbol)}"  # {symbol}/BTC',
+        ]
     for market in deployment.markets.values():
         lines += [
             "",

@@ -23,7 +23,8 @@ def set_feed_price(w3: Web3, feed: str, price: Decimal) -> TxReceipt:
 
 
 def set_btc_price(w3: Web3, deployment: Deployment, usd: Decimal) -> TxReceipt:
-    """Move BTC/USD; WBTC follows through the WBTC/BTC × BTC/USD product feed Aave reads."""
+    """Move BTC/USD; every BTC asset follows through its product feed (WBTC/BTC × BTC/USD,
+    cbBTC/BTC × BTC/USD) that Aave reads, its ratio left where it is."""
     return set_feed_price(w3, deployment.btc_usd_feed, usd)
 
 

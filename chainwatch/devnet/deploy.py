@@ -15,6 +15,7 @@ never change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -48,10 +49,10 @@ TOKENS = {"WBTC": ("Wrapped BTC", 8), "USDC": ("USD Coin", 6), "WETH": ("Wrapped
 # Feed reference prices at the snapshot; BTC/USD and ETH/USD walk there, the others stay put.
 PRICES = {
     "BTC/USD": Decimal("60000"),
-    "WBTC/BTC": Decimal("1"),
     "ETH/USD": Decimal("3000"),
     "USDC/USD": Decimal("1"),
 }
+BTC_RATIO = Decimal("1")  # every BTC asset's ratio feed (WBTC/BTC, cbBTC/BTC): on its peg
 WALKING_FEEDS = {"BTC/USD": 1, "ETH/USD": 2}  # feed -> random-walk salt
 
 USDC_RATES = RateStrategy(Decimal("0.90"), Decimal("0"), Decimal("0.04"), Decimal("0.60"))
@@ -151,12 +152,12 @@ COMET = "compound-v3"
 LATER_MARKETS = (MORPHO, COMET, V36_MARKET.name)  # deployed after loans A–D
 
 
-def feed_prices(btc_symbol: str) -> dict[str, Decimal]:
-    """Feed reference prices at the snapshot: BTC/USD, the chain's BTC asset against BTC (the
-    ratio Chainlink publishes for WBTC and cbBTC), ETH/USD, USDC/USD, in deployment order."""
+def feed_prices(btc_symbols: Sequence[str]) -> dict[str, Decimal]:
+    """Feed reference prices at the snapshot, in deployment order: BTC/USD, each of the chain's
+    BTC assets against BTC (the ratio Chainlink publishes for WBTC and cbBTC), ETH/USD, USDC/USD."""
     return {
         "BTC/USD": PRICES["BTC/USD"],
-        f"{btc_symbol}/BTC": PRICES["WBTC/BTC"],
+        **{f"{symbol}/BTC": BTC_RATIO for symbol in btc_symbols},
         "ETH/USD": PRICES["ETH/USD"],
         "USDC/USD": PRICES["USDC/USD"],
     }
@@ -194,26 +195,31 @@ class Groundwork:
 
 
 def lay_groundwork(
-    w3: Web3, deployer: str, compiled: dict[str, dict[str, Any]], tokens: dict[str, tuple[str, int]], btc_symbol: str
+    w3: Web3,
+    deployer: str,
+    compiled: dict[str, dict[str, Any]],
+    tokens: dict[str, tuple[str, int]],
+    btc_symbols: Sequence[str],
 ) -> Groundwork:
-    """Tokens, Chainlink-style feeds with their history to genesis, the BTC asset's
+    """Tokens, Chainlink-style feeds with their history to genesis, each BTC asset's
     asset/BTC × BTC/USD product feed (what Aave and Comet price it by), Multicall3."""
     deployed = {
         symbol: deploy_artifact(w3, deployer, "MintableERC20", name, symbol, decimals)
         for symbol, (name, decimals) in tokens.items()
     }
     aggregator = compiled["ChainlinkStyleAggregator"]
-    prices = feed_prices(btc_symbol)
+    prices = feed_prices(btc_symbols)
     feeds = {
         pair: deploy(w3, deployer, aggregator["abi"], aggregator["bytecode"], FEED_DECIMALS, pair) for pair in prices
     }
     rounds = _feed_rounds(prices)
     for pair, feed in feeds.items():
         _push(w3, feed, [r for r in rounds[pair] if r.updated_at <= GENESIS_TIMESTAMP], deployer)
-    product, ratio = compiled["ProductPriceFeed"], f"{btc_symbol}/BTC"
-    feeds[f"{ratio}/USD"] = deploy(
-        w3, deployer, product["abi"], product["bytecode"], feeds[ratio], feeds["BTC/USD"], f"{ratio}/USD"
-    )
+    product = compiled["ProductPriceFeed"]
+    for ratio in (f"{symbol}/BTC" for symbol in btc_symbols):
+        feeds[f"{ratio}/USD"] = deploy(
+            w3, deployer, product["abi"], product["bytecode"], feeds[ratio], feeds["BTC/USD"], f"{ratio}/USD"
+        )
     rpc(w3, "anvil_setCode", [MULTICALL3, compiled["Multicall3"]["deployedBytecode"]])
     return Groundwork(deployed, feeds, rounds)
 
@@ -290,7 +296,7 @@ def deploy_world(w3: Web3, compiled: dict[str, dict[str, Any]]) -> Deployment:
     accounts = w3.eth.accounts
     deployer = accounts[0]
 
-    groundwork = lay_groundwork(w3, deployer, compiled, TOKENS, "WBTC")
+    groundwork = lay_groundwork(w3, deployer, compiled, TOKENS, ("WBTC",))
     tokens, feeds = groundwork.tokens, groundwork.feeds
 
     libraries = deploy_libraries(w3, deployer)

@@ -55,20 +55,28 @@ class Deployment:
     multicall3: str
     deployer: str
     supplier: str
-    tokens: dict[str, str]  # symbol (WBTC or cbBTC, USDC, WETH) -> MintableERC20
-    feeds: dict[str, str]  # pair (BTC/USD, WBTC/BTC, ETH/USD, USDC/USD, WBTC/BTC/USD) -> feed
+    tokens: dict[str, str]  # symbol (WBTC, cbBTC, USDC, WETH) -> MintableERC20
+    # pair (BTC/USD, ETH/USD, USDC/USD, and for each BTC asset its ratio ASSET/BTC and the
+    # ASSET/BTC/USD product Aave and Comet price it by) -> feed
+    feeds: dict[str, str]
     markets: dict[str, AaveMarket]  # Aave v3 market name (v3.0 and v3.6) -> addresses
     morpho_blue: MorphoMarket
     comet: str | None  # the Comet STAND-IN (USDC base; WBTC and WETH collateral); None on devnet-l2
     demo_wallets: Mapping[str, str]  # label (A..G) -> account
     snapshot_block: int
     snapshot_timestamp: int
-    btc_symbol: str = "WBTC"  # the chain's BTC asset: WBTC on the devnet, cbBTC on devnet-l2
+    # The chain's BTC assets in the address book's order, the main one first: WBTC on the
+    # devnet; cbBTC, then WBTC, on devnet-l2.
+    btc_symbols: tuple[str, ...] = ("WBTC",)
 
     @property
     def btc(self) -> str:
-        """The chain's BTC asset (the address book's `wbtc` key)."""
-        return self.tokens[self.btc_symbol]
+        """The chain's main BTC asset (the first of its book's `btc_assets`)."""
+        return self.tokens[self.btc_symbols[0]]
+
+    def btc_ratio_feed(self, symbol: str) -> str:
+        """The feed of a BTC asset's price in BTC (WBTC/BTC, cbBTC/BTC): its peg."""
+        return self.feeds[f"{symbol}/BTC"]
 
     @property
     def wbtc(self) -> str:
@@ -92,8 +100,7 @@ class Deployment:
 
     @property
     def wbtc_btc_feed(self) -> str:
-        """The BTC asset's ratio to BTC (WBTC/BTC, cbBTC/BTC)."""
-        return self.feeds[f"{self.btc_symbol}/BTC"]
+        return self.btc_ratio_feed("WBTC")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -103,4 +110,5 @@ class Deployment:
         data: dict[str, Any] = json.loads(text)
         data["markets"] = {name: AaveMarket(**market) for name, market in data["markets"].items()}
         data["morpho_blue"] = MorphoMarket(**data["morpho_blue"])
+        data["btc_symbols"] = tuple(data["btc_symbols"])  # a JSON list
         return cls(**data)

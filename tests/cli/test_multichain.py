@@ -1,4 +1,4 @@
-"""`chainwatch track` over the two local chains: the devnet (WBTC) and devnet-l2 (cbBTC).
+"""`chainwatch track` over the two local chains: the devnet (WBTC) and devnet-l2 (cbBTC, and WBTC).
 
 Referees: each chain's own eth_blockNumber, read directly; the Aave Pool's getUserAccountData on
 each chain (its debt, and its health factor on both sides of the liquidation price chainwatch
@@ -80,13 +80,14 @@ def test_one_track_reads_the_loans_of_both_chains_each_at_its_own_block(chain, c
 
 def test_csv_and_table_carry_each_chain_and_its_block(chain, chain_l2, cli, tmp_path):
     path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
-    wallet = chain.deployment.demo_wallets["E"]  # E borrows on Morpho on both chains
+    wallet = chain.deployment.demo_wallets["E"]  # E borrows on Morpho on both chains, on Aave on devnet-l2
     code, out, err = cli("track", wallet, *both(path), "--format", "csv")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {(r["chain"], r["chain_id"], r["block"], r["protocol"]) for r in rows} == {
         ("devnet", "31337", str(chain.w3.eth.block_number), "morpho-blue"),
         ("devnet-l2", "31338", str(chain_l2.w3.eth.block_number), "morpho-blue"),
+        ("devnet-l2", "31338", str(chain_l2.w3.eth.block_number), "aave-v3"),
     }
     code, out, err = cli("track", wallet, *both(path))
     assert code == 0, err
@@ -177,7 +178,8 @@ def test_rpc_and_block_take_one_chain(cli, option):
 
 def test_a_position_one_chain_could_not_read_is_named_with_its_chain(chain, chain_l2, cli, tmp_path):
     """devnet-l2's Morpho oracle made to revert (real bytecode swapped for a REVERT): wallet E's
-    loan there is named in `errors` with its chain, its devnet loan still prints, exit 4."""
+    Morpho loan there is named in `errors` with its chain, its devnet loan and its devnet-l2 Aave
+    loan (which that oracle does not price) still print, exit 4."""
     wallet = chain.deployment.demo_wallets["E"]
     oracle = chain_l2.deployment.morpho_blue.oracle
     rpc(chain_l2.w3, "anvil_setCode", [oracle, "0x60006000fd"])
@@ -185,8 +187,12 @@ def test_a_position_one_chain_could_not_read_is_named_with_its_chain(chain, chai
     code, out, err = cli("track", wallet, *both(path), "--format", "json")
     assert code == 4, err
     document = json.loads(out)
-    assert [(p["chain"], p["protocol"]) for p in document["positions"]] == [("devnet", "morpho-blue")]
+    assert [(p["chain"], p["protocol"]) for p in document["positions"]] == [
+        ("devnet", "morpho-blue"),
+        ("devnet-l2", "aave-v3"),
+    ]
     (error,) = document["errors"]
     assert (error["chain"], error["chain_id"], error["account"]) == ("devnet-l2", 31338, wallet)
+    assert error["protocol"] == "morpho-blue"
     assert all(c["error"] is None for c in document["chains"])  # the chain was read, one position was not
     assert_valid("track", document)

@@ -87,7 +87,8 @@ def test_btc_usd_round_history_is_readable(devnet):
 def test_address_book_matches_deployment(devnet):
     book = tomllib.loads(book_file(DEVNET).read_text())["chains"]["devnet"]
     dep = devnet.deployment
-    assert book["wbtc"] == dep.wbtc and book["btc_usd_feed"] == dep.btc_usd_feed
+    assert book["btc_usd_feed"] == dep.btc_usd_feed and "wbtc" not in book  # no one-asset shorthand
+    assert book["btc_assets"] == [{"symbol": "WBTC", "address": dep.wbtc, "btc_feed": dep.feeds["WBTC/BTC"]}]
     providers = {m["name"]: m["pool_addresses_provider"] for m in book["markets"] if m["protocol"] == "aave-v3"}
     assert providers == {name: m.pool_addresses_provider for name, m in dep.markets.items()}
     (morpho,) = [m for m in book["markets"] if m["protocol"] == "morpho-blue"]
@@ -116,7 +117,41 @@ def test_devnet_l2_is_its_own_chain_with_cbbtc_on_real_aave_and_morpho(devnet, d
     position = morpho.functions.position(dep.morpho_blue.market_id, dep.demo_wallets["E"]).call()
     assert position[2] == 10**8
     book = tomllib.loads(book_file(DEVNET_L2).read_text())["chains"]["devnet-l2"]
-    assert (book["chain_id"], book["wbtc"], book["rpc"]) == (31338, dep.btc, ["http://127.0.0.1:8546"])
+    assert (book["chain_id"], book["rpc"]) == (31338, ["http://127.0.0.1:8546"])
+    # Its BTC assets under their own symbols, cbBTC (the main one) first, each with its ratio feed.
+    assert [(a["symbol"], a["address"], a["btc_feed"]) for a in book["btc_assets"]] == [
+        ("cbBTC", dep.btc, dep.feeds["cbBTC/BTC"]),
+        ("WBTC", dep.wbtc, dep.feeds["WBTC/BTC"]),
+    ]
+
+
+def test_devnet_l2_lists_wbtc_beside_cbbtc_priced_as_on_mainnet(chain_l2):
+    """WBTC on devnet-l2's Aave: an 8-decimal token whose Aave price is BTC/USD × its own
+    WBTC/BTC ratio (the product feed the AaveOracle reads), apart from cbBTC's ratio."""
+    w3, dep = chain_l2.w3, chain_l2.deployment
+    wbtc = contract(w3, "MintableERC20", dep.wbtc)
+    assert (wbtc.functions.symbol().call(), wbtc.functions.decimals().call()) == ("WBTC", 8)
+    market = dep.markets["aave-v3"]
+    oracle = contract(w3, "AaveOracle", market.oracle)
+    assert oracle.functions.getSourceOfAsset(dep.wbtc).call() == dep.feeds["WBTC/BTC/USD"]
+    assert oracle.functions.getSourceOfAsset(dep.btc).call() == dep.feeds["cbBTC/BTC/USD"]
+    controls.set_feed_price(w3, dep.feeds["WBTC/BTC"], Decimal("0.98"))
+    assert oracle.functions.getAssetPrice(dep.wbtc).call() == 58_800 * USD  # 60,000 × 0.98
+    assert oracle.functions.getAssetPrice(dep.btc).call() == 60_000 * USD  # cbBTC keeps its own ratio, 1
+
+
+def test_wallet_e_holds_one_aave_loan_backed_by_wbtc_and_cbbtc_on_devnet_l2(devnet_l2):
+    """The Pool's own books: E's aTokens of both BTC assets, its USDC debt, and the averaged
+    threshold the Pool gives the pair (0.3 WBTC at 75% and 0.4 cbBTC at 78%: 76.71% truncated)."""
+    w3, dep = devnet_l2.w3, devnet_l2.deployment
+    market, wallet = dep.markets["aave-v3"], dep.demo_wallets["E"]
+    a_tokens = {s: contract(w3, "MintableERC20", market.a_tokens[s]) for s in ("WBTC", "cbBTC")}
+    assert 30_000_000 <= a_tokens["WBTC"].functions.balanceOf(wallet).call() < 30_001_000
+    assert 40_000_000 <= a_tokens["cbBTC"].functions.balanceOf(wallet).call() < 40_001_000
+    pool = contract(w3, "Pool", market.pool)
+    collateral, debt, _, lt, ltv, _ = pool.functions.getUserAccountData(wallet).call()
+    assert 42_000 * USD <= collateral < 42_010 * USD and 20_000 * USD < debt < 20_010 * USD
+    assert (lt, ltv) == (7671, 7171)  # (18,000 × 7500 + 24,000 × 7800) / 42,000, and likewise 7000/7300
 
 
 def test_clock_is_pinned_to_the_snapshot_not_the_wall_clock(chain):
