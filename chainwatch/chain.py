@@ -52,6 +52,9 @@ class Chain:
     weth: str | None = None
     # Read by `track` when no --chain is given (the built-in mainnets; never a local chain).
     default: bool = False
+    # A rollup (Base, Arbitrum): each transaction also pays a fee for posting its data to
+    # Ethereum, which eth_feeHistory does not price, so `compare`'s gas there is execution only.
+    rollup: bool = False
 
     @property
     def main_btc_asset(self) -> BtcAsset:

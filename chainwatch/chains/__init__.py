@@ -43,6 +43,7 @@ _CHAIN_KEYS = {
     "weth": str,
     "stablecoins": list,
     "default": bool,
+    "rollup": bool,
     "markets": list,
 }
 _CHAIN_ADDRESS_KEYS = ("multicall3", "btc_usd_feed", "eth_usd_feed", "ens_registry", "weth")
@@ -141,6 +142,7 @@ def _parse_chain(name: str, entries: _Entries, header: TomlFile) -> Chain:
         markets=markets,
         stablecoins=stablecoins,
         default=values.get("default", False),
+        rollup=values.get("rollup", False),
         **addresses,
     )
 

@@ -212,5 +212,7 @@ def _chain_json(reading: ChainTermsReading) -> dict[str, Any]:
         if gas_price is None
         else {level: decimal_text(getattr(gas_price, level)) for level in GAS_PRICE_LEVELS},
         "skipped": list(terms.skipped) if terms else [],
+        # a rollup's gas here is execution only: its L1 data fee is not priced
+        "gas_excludes_l1_data_fee": chain.rollup,
         "error": reading.error,
     }

@@ -124,7 +124,10 @@ def _chain_note(chain: dict[str, Any], several: bool) -> Text | None:
     gas = chain["gas_price_gwei"]
     if gas is None:  # gas given as USD: no price read
         return Text(where.removesuffix(": ")) if several else None
+    l1_fee = (
+        "; execution gas only, the rollup's L1 data fee is not counted" if chain["gas_excludes_l1_data_fee"] else ""
+    )
     return Text(
         f"{where}gas price {_gwei(gas['low'])} / {_gwei(gas['median'])} / {_gwei(gas['high'])} gwei "
-        f"(low / median / high), ETH ${Decimal(chain['eth_price_usd']):,.2f}"
+        f"(low / median / high), ETH ${Decimal(chain['eth_price_usd']):,.2f}{l1_fee}"
     )
