@@ -138,8 +138,8 @@ def risk(
     if given_volatility is None:
         several = readings is not None and len(readings) > 1
         annual_volatility = chain_btc_volatility(feed_chain, rpc or (), block, volatility_days, alongside_book=several)
-        at = f" to block {block}" if block else ""
-        volatility_source = f"{feed_chain.name} BTC/USD feed, {volatility_days} days{at}"
+        # The chain named; its block is in `chains` (as the dashboard's document says it too).
+        volatility_source = f"{feed_chain.name} BTC/USD feed, {volatility_days} days"
     else:
         annual_volatility, volatility_source = given_volatility, "--volatility"
     settings = RiskSettings(

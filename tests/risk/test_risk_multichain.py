@@ -84,8 +84,8 @@ def test_risk_reads_both_chains_each_at_its_own_block(chain, chain_l2, cli, tmp_
     ]
     assert "chain" not in document and "block" not in document  # two chains: no one block at the top
     assert document["partial"] is False and document["errors"] == []
-    # The volatility comes from the first chain's feed, at the block it was read at.
-    assert document["volatility_source"] == f"devnet BTC/USD feed, 30 days to block {heads['devnet']}"
+    # The volatility comes from the first chain's feed (at the block it was read at: below).
+    assert document["volatility_source"] == "devnet BTC/USD feed, 30 days"
 
     positions = {p["chain"]: p for p in document["positions"]}
     assert sorted(positions) == ["devnet", "devnet-l2"] and len(document["positions"]) == 2
@@ -168,6 +168,21 @@ def test_a_dead_chain_leaves_a_partial_portfolio_and_exit_4(chain, cli, tmp_path
     assert code == 4 and err == ""  # the table names what is missing itself
     assert "partial: only the 1 position read on devnet, not the whole portfolio" in out
     assert "left out" in out and "devnet-l2 could not be read: no healthy RPC endpoint" in out
+
+
+def test_the_volatility_comes_from_the_next_chain_when_the_first_is_dead(chain_l2, cli, tmp_path):
+    wallet = chain_l2.deployment.demo_wallets["A"]
+    path = book(tmp_path, f"http://127.0.0.1:{closed_port()}", chain_l2.rpc_url)
+    code, out, err = cli("risk", wallet, *both(path), "--protocol", "aave-v3", *FAST)
+    assert code == 4 and "devnet could not be read" in err
+    document = json.loads(out)
+    assert document["volatility_source"] == "devnet-l2 BTC/USD feed, 30 days"
+    assert [p["chain"] for p in document["positions"]] == ["devnet-l2"]
+    block = chain_l2.w3.eth.block_number
+    alone_args = ["--chain", "devnet-l2", "--rpc", chain_l2.rpc_url, "--block", str(block), "--protocol", "aave-v3"]
+    code, out, err = cli("risk", wallet, *alone_args, *FAST)
+    assert code == 0, err
+    assert json.loads(out)["volatility_annual"] == document["volatility_annual"]
 
 
 def test_one_chain_asked_and_dead_is_one_line_and_exit_4(cli):
