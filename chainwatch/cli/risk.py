@@ -178,6 +178,8 @@ def live_positions(readings: list[ChainReading]) -> tuple[Position, ...]:
     positions = all_positions(readings)
     if positions:
         return positions
+    if len(readings) == 1 and readings[0].error:
+        raise UnreadableError(readings[0].error)  # one chain: its error is the whole answer, as in track
     problems = [f"{r.chain} could not be read: {r.error}" for r in readings if r.error] + [
         str(unreadable) for r in readings if r.snapshot for unreadable in r.snapshot.unreadable
     ]
