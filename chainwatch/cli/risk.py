@@ -105,9 +105,9 @@ def risk(
 ) -> None:
     """How close loans are to liquidation, and what BTC moves and time would do to them.
 
-    With neither wallets nor a hand-typed loan, the config file's wallets and CeFi loans. Live
-    positions are read on every chain at once, each at its own block; a chain or a position that
-    cannot be read is named, the rest still shows, and the exit code is 4."""
+    With neither wallets nor a hand-typed loan, the config file's wallets and CeFi loans.
+
+    Wallets are read on every chain at once, each at its own block; what cannot be read is named (exit 4)."""
     book = load_loan_book(config)
     chains = config_chains(chain, book, address_book)
     if addresses and btc is not None:
@@ -125,7 +125,7 @@ def risk(
             protocols=protocol or (),
             loans=loans,
         )
-        positions = live_positions(readings)
+        positions = _live_positions(readings)
         # The feed of the first chain that was read (read_chains keeps their order), at the block
         # its positions were read at.
         by_name = {c.name: c for c in chains}
@@ -172,7 +172,7 @@ def risk(
         raise typer.Exit(EXIT_UNREADABLE)
 
 
-def live_positions(readings: list[ChainReading]) -> tuple[Position, ...]:
+def _live_positions(readings: list[ChainReading]) -> tuple[Position, ...]:
     """Every position read on every chain. Nothing read at all is one line: exit 4 naming what
     could not be read, or, when everything was read, exit 1 saying there is no position."""
     positions = all_positions(readings)
