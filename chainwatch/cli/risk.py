@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from chainwatch.charts import plot_option_path
 from chainwatch.cli.app import (
@@ -27,12 +28,19 @@ from chainwatch.cli.app import (
     parse_optional_decimal,
     parse_rate,
     render_text,
+    stderr,
     stdout,
 )
-from chainwatch.cli.config import ConfigChainOption, ConfigOption, config_chain, wallets_and_loans
-from chainwatch.context import RunContext
+from chainwatch.cli.config import (
+    ConfigChainsOption,
+    ConfigOption,
+    config_chains,
+    require_one_chain,
+    wallets_and_loans,
+)
+from chainwatch.errors import EXIT_UNREADABLE, UnreadableError
 from chainwatch.loanbook import load_loan_book
-from chainwatch.model import Compounding, Position
+from chainwatch.model import ChainReading, Compounding, Position, all_positions
 from chainwatch.risk.errors import RiskInputError
 from chainwatch.risk.manual import manual_position
 from chainwatch.risk.plot import plot_ltv_curves
@@ -46,7 +54,7 @@ from chainwatch.risk.scenarios import (
 )
 from chainwatch.risk.tables import risk_tables
 from chainwatch.risk.volatility import chain_btc_volatility
-from chainwatch.snapshot import raise_if_partial, read_snapshot
+from chainwatch.snapshot import read_chains
 
 
 class RiskFormat(str, Enum):
@@ -79,7 +87,7 @@ def risk(
     volatility_days: Annotated[int, typer.Option(min=2, max=365, help="Days of BTC/USD feed rounds to read.")] = 30,
     paths: Annotated[int, typer.Option(min=2, max=10_000_000, help="Monte Carlo paths.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 0,
-    chain: ConfigChainOption = None,
+    chain: ConfigChainsOption = None,
     rpc: RpcOption = None,
     block: BlockOption = None,
     protocol: Annotated[
@@ -97,31 +105,41 @@ def risk(
 ) -> None:
     """How close loans are to liquidation, and what BTC moves and time would do to them.
 
-    With neither wallets nor a hand-typed loan, the config file's wallets and CeFi loans."""
+    With neither wallets nor a hand-typed loan, the config file's wallets and CeFi loans.
+
+    Wallets are read on every chain at once, each at its own block; what cannot be read is named (exit 4)."""
     book = load_loan_book(config)
-    chain_config = config_chain(chain, book, address_book)
-    chain = chain_config.name
+    chains = config_chains(chain, book, address_book)
     if addresses and btc is not None:
         raise RiskInputError("give wallet addresses or a hand-typed loan (--btc …), not both")
-    live = btc is None and bool(addresses or book.wallets or book.loans)
-    if live:
-        accounts, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
-        snapshot = read_snapshot(
-            chain_config, accounts, rpc=rpc or (), block=block, protocols=protocol or (), loans=loans
-        )
-        raise_if_partial(snapshot)  # a portfolio of the positions that did read would be a partial sum
-        if not snapshot.positions:
-            raise RiskInputError(f"no position for these wallets at block {snapshot.block_number}")
-        positions: tuple[Position, ...] = snapshot.positions
-        block = snapshot.block_number
-        context = RunContext.of(snapshot)
-    else:
-        positions = (_typed_loan(btc, btc_price, loan, apr, liquidation_ltv, max_ltv),)
-        context = RunContext.unread()
     given_volatility = parse_optional_decimal("--volatility", volatility)
+    readings: list[ChainReading] | None = None
+    if btc is None and (addresses or book.wallets or book.loans):
+        require_one_chain(chains, {"--rpc": rpc, "--block": block})
+        accounts, loans = wallets_and_loans(addresses, book, hint="wallet addresses")
+        readings = read_chains(
+            chains,
+            accounts,
+            rpc={c.name: rpc for c in chains} if rpc else None,
+            block=block,
+            protocols=protocol or (),
+            loans=loans,
+        )
+        positions = _live_positions(readings)
+        # The feed of the first chain that was read (read_chains keeps their order), at the block
+        # its positions were read at.
+        by_name = {c.name: c for c in chains}
+        feed_chain, block = next((by_name[r.chain], r.snapshot.block_number) for r in readings if r.snapshot)
+    else:
+        if chain and len(chain) > 1:
+            raise typer.BadParameter("a hand-typed loan reads one chain's BTC/USD feed", param_hint="--chain")
+        positions = (_typed_loan(btc, btc_price, loan, apr, liquidation_ltv, max_ltv),)
+        feed_chain = chains[0]
     if given_volatility is None:
-        annual_volatility = chain_btc_volatility(chain_config, rpc or (), block, volatility_days)
-        volatility_source = f"{chain} BTC/USD feed, {volatility_days} days"
+        several = readings is not None and len(readings) > 1
+        annual_volatility = chain_btc_volatility(feed_chain, rpc or (), block, volatility_days, alongside_book=several)
+        # The chain named; its block is in `chains` (as the dashboard's document says it too).
+        volatility_source = f"{feed_chain.name} BTC/USD feed, {volatility_days} days"
     else:
         annual_volatility, volatility_source = given_volatility, "--volatility"
     settings = RiskSettings(
@@ -138,7 +156,7 @@ def risk(
         paths=paths,
         seed=seed,
     )
-    report = build_report(positions, settings, context)
+    report = build_report(positions, settings, readings=readings)
     if plot:
         plot_ltv_curves(positions, plot, settings.bands)
     if output_format is RiskFormat.json:
@@ -147,6 +165,32 @@ def risk(
         emit(render_text(risk_tables(report)), output)
     else:
         stdout.print(risk_tables(report))
+    if report["partial"]:
+        if output_format is RiskFormat.json or output:  # the table on the terminal names them already
+            for error in report["errors"]:
+                stderr.print(f"[red]error:[/] {escape(error['message'])}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _live_positions(readings: list[ChainReading]) -> tuple[Position, ...]:
+    """Every position read on every chain. Nothing read at all is one line: exit 4 naming what
+    could not be read, or, when everything was read, exit 1 saying there is no position."""
+    positions = all_positions(readings)
+    if positions:
+        return positions
+    if len(readings) == 1 and readings[0].error:
+        raise UnreadableError(readings[0].error)  # one chain: its error is the whole answer, as in track
+    problems = [f"{r.chain} could not be read: {r.error}" for r in readings if r.error] + [
+        str(unreadable) for r in readings if r.snapshot for unreadable in r.snapshot.unreadable
+    ]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UnreadableError(f"no position read: {problems[0]}{more}")
+    blocks = [(r.chain, r.snapshot.block_number) for r in readings if r.snapshot]
+    if len(blocks) == 1:
+        raise RiskInputError(f"no position for these wallets at block {blocks[0][1]}")
+    where = ", ".join(f"{name} (block {number})" for name, number in blocks)
+    raise RiskInputError(f"no position for these wallets on {where}")
 
 
 def _typed_loan(

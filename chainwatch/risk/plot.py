@@ -1,10 +1,11 @@
 """`risk --plot`: LTV against the BTC price, so the danger zone is visible at a glance.
 
-For each position: its LTV as BTC moves (solid), the LTVs at which it reaches the warning and
-margin-call health factors and liquidation (thin, dashed, thick dashed: each the liquidation LTV
-over that health factor, recomputed at every price, so mixed collateral bends them exactly as
-it bends the health factor), today's point, and the liquidation price, each labelled where it
-is drawn. Floats appear only here, at the drawing stage.
+For each position (labelled by its chain too when they come from several): its LTV as BTC
+moves (solid), the LTVs at which it reaches the warning and margin-call health factors and
+liquidation (thin, dashed, thick dashed: each the liquidation LTV over that health factor,
+recomputed at every price, so mixed collateral bends them exactly as it bends the health
+factor), today's point, and the liquidation price, each labelled where it is drawn. Floats
+appear only here, at the drawing stage.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def plot_ltv_curves(positions: Sequence[Position], path: Path, bands: StatusBand
     drawn = [p for p in positions if p.btc_price_usd is not None and p.ltv is not None]
     if not drawn:
         raise PlotError("nothing to plot: no position has BTC in it and a debt to measure")
+    several_chains = len({p.chain for p in drawn}) > 1
     figure, axes = new_figure(9, 5.5)
     labels: list[tuple[float, float, str, str]] = []  # line ends, spread apart once all are known
     for index, position in enumerate(drawn):
@@ -39,7 +41,7 @@ def plot_ltv_curves(positions: Sequence[Position], path: Path, bands: StatusBand
         assert spot is not None and position.ltv is not None  # filtered above
         moved = [at_btc_change(position, change) for change in CHANGES]
         prices = [float(spot * (1 + change)) for change in CHANGES]
-        label = f"{short_address(position.account)} {position.protocol}".strip()
+        label = _label(position, several_chains)
         (line,) = axes.plot(prices, [_float(m.ltv) for m in moved], label=label, linewidth=2)
         colour = line.get_color()
         for health_factor, style, width, name in (
@@ -72,6 +74,15 @@ def plot_ltv_curves(positions: Sequence[Position], path: Path, bands: StatusBand
     if len(drawn) > 1:
         axes.legend(loc="lower left", fontsize="small")  # high LTVs sit at low prices: this corner is empty
     save(figure, path)
+
+
+def _label(position: Position, several_chains: bool) -> str:
+    """The line's name in the legend: its account and market, after its chain when the chart
+    holds positions of several (one wallet borrows in the same market on each)."""
+    name = "" if position.market.startswith("0x") else position.market  # a CeFi loan's name
+    market = " ".join(part for part in (position.protocol, name) if part)
+    label = f"{short_address(position.account)} {market}".strip()
+    return f"{position.chain} · {label}" if several_chains else label
 
 
 def _float(value: Decimal | None) -> float:

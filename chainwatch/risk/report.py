@@ -14,8 +14,8 @@ from enum import Enum
 from typing import Any
 
 from chainwatch.context import RunContext, iso_time
-from chainwatch.export import decimal_text
-from chainwatch.model import DAYS_PER_YEAR, Compounding, Position
+from chainwatch.export import decimal_text, readings_json
+from chainwatch.model import DAYS_PER_YEAR, ChainReading, Compounding, Position
 from chainwatch.risk.errors import RiskInputError, require_fraction, require_positive
 from chainwatch.risk.interest import accrue
 from chainwatch.risk.montecarlo import (
@@ -101,7 +101,9 @@ def liquidation_probability(position: Position, settings: RiskSettings) -> dict[
     }
 
 
-def position_report(position: Position, settings: RiskSettings) -> dict[str, Any]:
+def position_report(position: Position, settings: RiskSettings, chain_id: int | None = None) -> dict[str, Any]:
+    """Every figure of one position; `chain_id` that of the chain it was read on (None for a
+    hand-typed loan)."""
     margin = margin_of_safety(position)
     compounding, compounding_source = settings.compounding_of(position)
     at_horizon = accrue(position, settings.horizon_days, compounding)
@@ -110,6 +112,7 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
         "market": position.market,
         "account": position.account,
         "chain": position.chain,
+        "chain_id": chain_id,
         "block": position.block_number,
         "timestamp": position.timestamp,
         "collateral_usd": position.collateral_usd,
@@ -142,29 +145,93 @@ def position_report(position: Position, settings: RiskSettings) -> dict[str, Any
     }
 
 
-def build_report(positions: Sequence[Position], settings: RiskSettings, context: RunContext) -> dict[str, Any]:
-    portfolio = portfolio_risk(positions)
+def build_report(
+    positions: Sequence[Position],
+    settings: RiskSettings,
+    context: RunContext | None = None,
+    *,
+    readings: Sequence[ChainReading] | None = None,
+) -> dict[str, Any]:
+    """The report of `positions`, with where they were read.
+
+    `readings` (a live run, over one chain or several): the chains the positions were read
+    from, each with its block, price warnings and error. A chain that could not be read, or a
+    position a failed read kept out, makes the report `partial` and is named in `errors`: the
+    portfolio then sums only what was read, and says so. With exactly one chain the document
+    opens with its chain, chain id, block and time, as it always did. Without `readings`,
+    `context` says where the positions come from: one chain's snapshot, or none (a hand-typed
+    loan, RunContext.unread()).
+    """
+    if readings is None:
+        head, chains, errors = _context_parts(context or RunContext.unread())
+    else:
+        head, chains, errors = _reading_parts(readings)
+    chain_ids = {chain["chain"]: chain["chain_id"] for chain in chains}
     return {
-        **context.json(),
+        **head,
         "compounding": settings.compounding,
         "volatility_annual": settings.volatility,
         "volatility_source": settings.volatility_source,
-        "positions": [position_report(p, settings) for p in positions],
-        "portfolio": {
-            "positions": len(positions),
-            "collateral_usd": portfolio.collateral_usd,
-            "debt_usd": portfolio.debt_usd,
-            "ltv": portfolio.ltv,
-            "worst_position": {
-                "protocol": portfolio.worst.protocol,
-                "market": portfolio.worst.market,
-                "account": portfolio.worst.account,
-                "health_factor": portfolio.worst.health_factor,
-            },
-            "first_liquidation_price_btc": portfolio.first_liquidation_price_btc,
-            "last_liquidation_price_btc": portfolio.last_liquidation_price_btc,
-        },
+        "partial": bool(errors),
+        "positions": [position_report(p, settings, chain_ids.get(p.chain)) for p in positions],
+        "portfolio": _portfolio(positions, chain_ids),
+        "chains": chains,
+        "errors": errors,
     }
+
+
+def _portfolio(positions: Sequence[Position], chain_ids: dict[str, int]) -> dict[str, Any]:
+    portfolio = portfolio_risk(positions)
+    worst = portfolio.worst
+    return {
+        "positions": len(positions),
+        "collateral_usd": portfolio.collateral_usd,
+        "debt_usd": portfolio.debt_usd,
+        "ltv": portfolio.ltv,
+        "worst_position": {
+            "protocol": worst.protocol,
+            "market": worst.market,
+            "account": worst.account,
+            "chain": worst.chain,
+            "chain_id": chain_ids.get(worst.chain),
+            "health_factor": worst.health_factor,
+        },
+        "first_liquidation_price_btc": portfolio.first_liquidation_price_btc,
+        "last_liquidation_price_btc": portfolio.last_liquidation_price_btc,
+    }
+
+
+_Parts = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _context_parts(context: RunContext) -> _Parts:
+    """One chain's snapshot, or no chain at all: nothing is known to be missing (a caller with
+    a partial snapshot passes its reading instead)."""
+    chains = [] if context.chain is None else [{**context.json(), "warnings": [], "error": None}]
+    return context.json(), chains, []
+
+
+def _reading_parts(readings: Sequence[ChainReading]) -> _Parts:
+    """The opening keys, the `chains` list and the `errors` of a live run, as track has them;
+    `errors` also names each chain that could not be read (with null market, account and call)."""
+    document = readings_json(readings)
+    head: dict[str, Any] = {
+        key: document[key] for key in ("chain", "chain_id", "block", "timestamp") if key in document
+    }
+    failed = [
+        {
+            "chain": reading.chain,
+            "chain_id": reading.chain_id,
+            "protocol": None,
+            "market": None,
+            "account": None,
+            "call": None,
+            "message": f"{reading.chain} could not be read: {reading.error}",
+        }
+        for reading in readings
+        if reading.error
+    ]
+    return head, document["chains"], failed + document["errors"]
 
 
 def report_json(value: Any) -> Any:

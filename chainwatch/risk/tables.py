@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from chainwatch.render import health, money, percent
 from chainwatch.risk.scenarios import Status
@@ -75,6 +77,8 @@ def _summary(p: dict[str, Any]) -> Table:
         if w["add_btc"] is not None:
             after = w["liquidation_price_after_add_btc"]
             rows.append(("… or add BTC", f"{w['add_btc']:,.8f} → liq. {money(after)}"))
+    if p["chain_id"] is not None:  # read from a chain, not typed in by hand
+        rows.insert(0, ("read at", f"{p['chain']} · block {p['block']} · {p['timestamp']:%Y-%m-%d %H:%M:%S} UTC"))
     name = "" if p["market"].startswith("0x") else p["market"]  # a CeFi loan's name tells loans apart
     return _facts(" · ".join(part for part in (p["protocol"], name, p["account"]) if part), rows)
 
@@ -134,29 +138,42 @@ def _position(p: dict[str, Any], report: dict[str, Any]) -> Group:
     )
 
 
-def _portfolio(portfolio: dict[str, Any]) -> Table:
+def _portfolio(report: dict[str, Any]) -> Table:
+    """The totals, titled with how much of the portfolio they cover: every position of every
+    chain, or (partial) only those read, with one red row per chain or position left out."""
+    portfolio, count = report["portfolio"], report["portfolio"]["positions"]
     worst = portfolio["worst_position"]
-    return _facts(
-        f"all {portfolio['positions']} positions",
-        [
-            (
-                "collateral / debt",
-                f"{money(portfolio['collateral_usd'])} / {money(portfolio['debt_usd'])}",
-            ),
-            ("LTV", percent(portfolio["ltv"])),
-            (
-                "worst position",
-                f"{worst['protocol']} · {worst['account']} (health {health(worst['health_factor'])})",
-            ),
-            ("first liquidation at BTC", money(portfolio["first_liquidation_price_btc"])),
-            ("last liquidation at BTC", money(portfolio["last_liquidation_price_btc"])),
-        ],
-    )
+    read = [c["chain"] for c in report["chains"] if c["error"] is None]
+    where = f" on {', '.join(read)}" if len(report["chains"]) > 1 else ""
+    if report["partial"]:
+        title = f"[red]partial: only the {count} position{'s' * (count != 1)} read{where}, not the whole portfolio[/]"
+    else:
+        title = f"all {count} positions{where}"
+    worst_name = " · ".join([worst["chain"]] * (worst["chain_id"] is not None) + [worst["protocol"], worst["account"]])
+    rows = [
+        ("collateral / debt", f"{money(portfolio['collateral_usd'])} / {money(portfolio['debt_usd'])}"),
+        ("LTV", percent(portfolio["ltv"])),
+        ("worst position", f"{escape(worst_name)} (health {health(worst['health_factor'])})"),
+        ("first liquidation at BTC", money(portfolio["first_liquidation_price_btc"])),
+        ("last liquidation at BTC", money(portfolio["last_liquidation_price_btc"])),
+    ]
+    rows += [("[red]left out[/]", f"[red]{escape(error['message'])}[/]") for error in report["errors"]]
+    return _facts(title, rows)
+
+
+def _warnings(report: dict[str, Any]) -> list[Text]:
+    """Each chain's doubts about the prices its positions were valued at (a stale oracle, a depeg)."""
+    return [
+        Text(f"⚠ {chain['chain']}: {warning}", style="yellow")
+        for chain in report["chains"]
+        for warning in chain["warnings"]
+    ]
 
 
 def risk_tables(report: dict[str, Any]) -> Group:
-    """Per position: summary, price scenarios, interest, outlook; then the portfolio if several."""
+    """Per position: summary, price scenarios, interest, outlook; then the portfolio if several,
+    or if anything could not be read (so the gap shows beside the figures)."""
     parts: list[Any] = [_position(p, report) for p in report["positions"]]
-    if len(report["positions"]) > 1:
-        parts.append(_portfolio(report["portfolio"]))
-    return Group(*parts)
+    if len(report["positions"]) > 1 or report["partial"]:
+        parts.append(_portfolio(report))
+    return Group(*parts, *_warnings(report))

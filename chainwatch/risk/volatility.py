@@ -45,11 +45,14 @@ def feed_volatility(reader: BlockReader, feed: str, days: int) -> Decimal:
     return annualised_volatility(read_rounds(reader, feed, since))
 
 
-def chain_btc_volatility(chain: Chain, rpc: Sequence[str], block: int | None, days: int) -> Decimal:
-    """Volatility from the chain's BTC/USD feed (address book `btc_usd_feed`) as of `block`."""
+def chain_btc_volatility(
+    chain: Chain, rpc: Sequence[str], block: int | None, days: int, *, alongside_book: bool = False
+) -> Decimal:
+    """Volatility from the chain's BTC/USD feed (address book `btc_usd_feed`) as of `block`.
+    `alongside_book`: as the run's own reads of the chain (see rpc_urls), in a run over several."""
     if chain.btc_usd_feed is None:
         raise RiskInputError(f"{chain.name} has no btc_usd_feed in its address book; give --volatility")
-    pool = EndpointPool(rpc_urls(chain, rpc), expected_chain_id=chain.chain_id)
+    pool = EndpointPool(rpc_urls(chain, rpc, alongside_book=alongside_book), expected_chain_id=chain.chain_id)
     try:
         return feed_volatility(BlockReader.at(pool, block, multicall3=chain.multicall3), chain.btc_usd_feed, days)
     except RpcError as exc:  # a bad feed answer stays a FeedError, so its exit code says so

@@ -200,8 +200,8 @@ def test_every_command_refuses_a_bad_config_with_exit_1(cli, tmp_path, text, mes
     ("command", "text", "message"),
     [
         ("track", 'chains = ["nochain"]\n' + ISSUE_LOAN, "c.toml:1: chains: unknown chain 'nochain' (known: arbitrum, base, devnet, "),
-        ("risk", 'chains = ["devnet", "ethereum"]\n' + ISSUE_LOAN,
-         "c.toml:1: chains: lists devnet, ethereum; this command reads one: give --chain"),
+        ("risk", 'chains = ["devnet", "nochain"]\n' + ISSUE_LOAN,
+         "c.toml:1: chains: unknown chain 'nochain' (known: arbitrum, base, devnet, "),
         ("watch", 'notify = ["nonsense"]\n' + ISSUE_LOAN, "c.toml:1: notify: --notify nonsense"),
     ],
 )  # fmt: skip

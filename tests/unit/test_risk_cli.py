@@ -86,3 +86,9 @@ def test_no_position_is_an_error(cli):
 def test_addresses_and_a_typed_loan_together_are_an_error(cli):
     code, _, err = cli(*LOAN, "0x" + "55" * 20)
     assert code == 1 and "not both" in err
+
+
+def test_a_typed_loan_reads_one_chains_feed(cli):
+    code, out, err = cli(*LOAN[:-4], "--chain", "devnet", "--chain", "devnet-l2")  # no --volatility: a feed is read
+    assert code == 2 and out == ""
+    assert "a hand-typed loan reads one chain's BTC/USD feed" in err
