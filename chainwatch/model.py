@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import Enum
 
 ZERO = Decimal(0)
@@ -107,6 +107,10 @@ class Position:
     # loan whose rule is unknown (a hand-typed one): risk then assumes daily and says so.
     compounding: Compounding | None = None
     compounding_source: str = "protocol"
+    # The step the protocol rounds the position's average liquidation threshold down to before
+    # it judges the loan (Aave: one basis point, an integer division in GenericLogic), so that
+    # the health factor and liquidation price are the protocol's own; None: used exact.
+    threshold_step: Decimal | None = None
 
     @property
     def alert_ltvs(self) -> tuple[Decimal, ...]:
@@ -124,7 +128,15 @@ class Position:
 
     @property
     def liquidation_weighted_collateral_usd(self) -> Decimal:
-        """Sum of collateral value times liquidation threshold: the debt the position can carry."""
+        """Sum of collateral value times liquidation threshold: the debt the position can carry
+        (with a `threshold_step`, the collateral times the rounded average threshold)."""
+        if self.threshold_step is None:
+            return self._exact_weighted_collateral_usd
+        liquidation_ltv = self.liquidation_ltv
+        return ZERO if liquidation_ltv is None else self.collateral_usd * liquidation_ltv
+
+    @property
+    def _exact_weighted_collateral_usd(self) -> Decimal:
         return sum((h.value_usd * (h.liquidation_threshold or ZERO) for h in self.collateral), ZERO)
 
     @property
@@ -148,8 +160,12 @@ class Position:
 
     @property
     def liquidation_ltv(self) -> Decimal | None:
+        """The collateral-value-weighted liquidation threshold, rounded down to the protocol's
+        `threshold_step` where it has one."""
         collateral = self.collateral_usd
-        return self.liquidation_weighted_collateral_usd / collateral if collateral else None
+        if not collateral:
+            return None
+        return _round_down(self._exact_weighted_collateral_usd / collateral, self.threshold_step)
 
     @property
     def health_factor(self) -> Decimal | None:
@@ -203,8 +219,40 @@ class Position:
         net_btc = btc_collateral - btc_debt
         if not net_btc:
             return None
-        factor = (other_debt - other_collateral) / net_btc
-        return reference * factor if factor > 0 else None
+        factor: Decimal | None = (other_debt - other_collateral) / net_btc
+        if self.threshold_step is not None and factor is not None and factor > 0:
+            factor = self._factor_at_rounded_threshold(factor, btc_debt, other_debt)
+        return reference * factor if factor is not None and factor > 0 else None
+
+    def _factor_at_rounded_threshold(self, factor: Decimal, btc_debt: Decimal, other_debt: Decimal) -> Decimal | None:
+        """The BTC price factor at which the health factor reaches 1 when the protocol rounds
+        the average threshold down (`threshold_step`), starting from the exact answer.
+
+        The rounded average depends on the mix of collateral values, which moves with BTC when
+        other collateral backs the loan too: solve with the average rounded at the candidate,
+        then again at the new candidate, until the rounded average no longer changes (one
+        pass when BTC is the only collateral, a few steps of the threshold at most otherwise).
+        """
+        btc_value = sum((h.value_usd for h in self.collateral if h.tracks_btc), ZERO)
+        other_value = self.collateral_usd - btc_value
+        btc_weighted = sum(
+            (h.value_usd * (h.liquidation_threshold or ZERO) for h in self.collateral if h.tracks_btc), ZERO
+        )
+        other_weighted = self._exact_weighted_collateral_usd - btc_weighted
+        average: Decimal | None = None
+        for _ in range(8):
+            collateral = factor * btc_value + other_value
+            if collateral <= 0:
+                return None
+            rounded = _round_down((factor * btc_weighted + other_weighted) / collateral, self.threshold_step)
+            if rounded == average:
+                return factor
+            average = rounded
+            denominator = btc_value * average - btc_debt
+            if not denominator:
+                return None
+            factor = (other_debt - other_value * average) / denominator
+        return factor
 
     @property
     def headroom_usd(self) -> Decimal | None:
@@ -220,6 +268,11 @@ class Position:
         if headroom is None:
             return None
         return headroom / self.collateral_usd
+
+
+def _round_down(value: Decimal, step: Decimal | None) -> Decimal:
+    """`value` rounded down to a multiple of `step` (unchanged without one)."""
+    return value if step is None else (value / step).to_integral_value(ROUND_FLOOR) * step
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,13 @@ v3.1.0 to v3.6.0 and main for v3.7):
 - v3.7: as v3.6, and in an isolated category every reserve it does not cover lends nothing.
 
 Which generation a Pool runs is read from the getters it answers (see `Generation.detect`).
+
+Separately, how the health factor is rounded changed at Pool revision 9 (v3.5.0; the Pool's
+`POOL_REVISION` constant, 8 in v3.4.0; aave-dao/aave-v3-origin@c3e88e16 "improve precision of HF
+calculation"): before it, GenericLogic divided the value-weighted threshold sum by the
+collateral in integers and computed the health factor from that average, truncated to whole
+basis points; from it, the health factor comes from the weighted sum itself, and only the
+average it reports is truncated (`threshold_step`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,14 @@ from decimal import Decimal
 from enum import Enum
 
 ZERO = Decimal(0)
+EXACT_THRESHOLD_FROM_REVISION = 9  # v3.5.0's POOL_REVISION
+BASIS_POINT = Decimal("0.0001")
+
+
+def threshold_step(pool_revision: int) -> Decimal | None:
+    """The step a Pool of this revision truncates the average liquidation threshold to before
+    computing the health factor from it (see Position.threshold_step); None: it uses the sum."""
+    return BASIS_POINT if pool_revision < EXACT_THRESHOLD_FROM_REVISION else None
 
 
 class Generation(Enum):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.aave_rules import EMode, Generation, collateral_terms
+from chainwatch.adapters.aave_rules import EMode, Generation, collateral_terms, threshold_step
 from chainwatch.adapters.base import (
     Adapter,
     MarketRate,
@@ -40,7 +40,7 @@ from chainwatch.rpc.logs import AccountLogs
 RAY_DECIMALS = 27
 BPS_DECIMALS = 4
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-LISTING_CALLS = 3  # reserves list, oracle base currency, oracle base unit
+LISTING_CALLS = 4  # reserves list, oracle base currency, oracle base unit, pool revision
 GENERATION_CALLS = 3  # the eMode getters of v3.2, v3.6 and v3.7, asked about category 0
 RESERVE_CALLS = 3  # reserve data, price, symbol
 EMODE_CALLS = 5  # v3.2+ config, collateral bitmap, v3.6+ LTV-zero bitmap, v3.7 isolated; v3.0/v3.1 data
@@ -61,6 +61,7 @@ _emode_bitmap = function("AavePool", "getEModeCategoryCollateralBitmap")  # v3.2
 _emode_ltvzero_bitmap = function("AavePool", "getEModeCategoryLtvzeroBitmap")  # v3.6+
 _emode_isolated = function("AavePool", "getIsEModeCategoryIsolated")  # v3.7+
 _emode_data_legacy = function("AavePool", "getEModeCategoryData")  # v3.0/v3.1
+_pool_revision = function("AavePool", "POOL_REVISION")  # how the health factor is rounded (aave_rules)
 _asset_price = function("AaveOracle", "getAssetPrice")
 _base_currency = function("AaveOracle", "BASE_CURRENCY")
 _base_unit = function("AaveOracle", "BASE_CURRENCY_UNIT")
@@ -179,7 +180,8 @@ class AaveV3Adapter(Adapter):
             + [Call(pool, _user_configuration, (a,), FLAG_GAS) for a in accounts]
             + [Call(pool, _user_emode, (a,), FLAG_GAS) for a in accounts]
         )
-        assets, base_unit = self._listing(pool, rows[:LISTING_CALLS])
+        assets, base_unit, revision = self._listing(pool, rows[:LISTING_CALLS])
+        step = threshold_step(revision)
         generation = Generation.detect(
             *(row is not None for row in rows[LISTING_CALLS : LISTING_CALLS + GENERATION_CALLS])
         )
@@ -254,14 +256,14 @@ class AaveV3Adapter(Adapter):
             if failure:
                 reading.unreadable.append(self.unreadable(pool, account, failure))
             elif collateral or debt:  # a supply the Pool does not count as collateral is lending
-                reading.positions.append(self.position(reader, pool, account, collateral, debt))
+                reading.positions.append(self.position(reader, pool, account, collateral, debt, threshold_step=step))
         return reading
 
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:
         """Each reserve outside eMode (a new account starts outside it): a reserve with a zero
         liquidation threshold is no collateral, one that cannot be borrowed has no borrow rate."""
         pool, oracle = _resolve(reader, self.market.settings["pool_addresses_provider"])
-        assets, base_unit = self._listing(pool, reader.read(_listing_calls(pool, oracle)))
+        assets, base_unit, _ = self._listing(pool, reader.read(_listing_calls(pool, oracle)))
         rows = reader.read(_reserve_calls(pool, oracle, assets))
         rates = []
         for r in self._decode_reserves(assets, base_unit, rows):
@@ -286,15 +288,16 @@ class AaveV3Adapter(Adapter):
         pool, _ = _resolve(reader, self.market.settings["pool_addresses_provider"])
         return [AccountLogs(pool, (_COLLATERAL_ENABLED, address_topic(asset)), account_topic=2)]
 
-    def _listing(self, pool: str, rows: Sequence[Row | None]) -> tuple[list[str], int]:
-        """The reserves' assets and the oracle's base unit, from `_listing_calls`' answers."""
+    def _listing(self, pool: str, rows: Sequence[Row | None]) -> tuple[list[str], int, int]:
+        """The reserves' assets, the oracle's base unit and the Pool's revision, from
+        `_listing_calls`' answers."""
         listing = answered(rows)
         if listing is None:
             raise AaveMarketError(f"{self.market.name}: {pool} is not an Aave v3 pool")
-        (assets,), (base_currency,), (base_unit,) = listing
+        (assets,), (base_currency,), (base_unit,), (revision,) = listing
         if base_currency != ZERO_ADDRESS:
             raise AaveMarketError(f"{self.market.name}: oracle base currency is not USD")
-        return list(assets), base_unit
+        return list(assets), base_unit, revision
 
     def _decode_reserves(self, assets: Sequence[str], base_unit: int, rows: Sequence[Row | None]) -> list[Reserve]:
         """Reserves from `_reserve_calls`' answers (data, price and symbol per asset)."""
@@ -355,7 +358,12 @@ def _resolve(reader: BlockReader, provider: str) -> tuple[str, str]:
 
 
 def _listing_calls(pool: str, oracle: str) -> list[Call]:
-    return [Call(pool, _reserves_list), Call(oracle, _base_currency), Call(oracle, _base_unit)]
+    return [
+        Call(pool, _reserves_list),
+        Call(oracle, _base_currency),
+        Call(oracle, _base_unit),
+        Call(pool, _pool_revision),
+    ]
 
 
 def _generation_calls(pool: str) -> list[Call]:

@@ -121,8 +121,11 @@ class Adapter(ABC):
         account: str,
         collateral: Sequence[Holding],
         debt: Sequence[Holding],
+        *,
+        threshold_step: Decimal | None = None,
     ) -> Position:
-        """A position of this market read at `reader.block`: the one way adapters make one."""
+        """A position of this market read at `reader.block`: the one way adapters make one.
+        `threshold_step`: see Position (a protocol that rounds the average threshold)."""
         return Position(
             protocol=self.market.name,
             market=market,
@@ -133,6 +136,7 @@ class Adapter(ABC):
             collateral=tuple(collateral),
             debt=tuple(debt),
             compounding=self.interest_compounding,
+            threshold_step=threshold_step,
         )
 
     @abstractmethod

@@ -64,6 +64,10 @@ def positions_compounding(connection: Connection) -> None:
     null: their rule is unknown (risk then assumes daily, and says so), never guessed."""
     connection.execute(text("ALTER TABLE positions ADD COLUMN compounding VARCHAR(20)"))
     connection.execute(text("ALTER TABLE positions ADD COLUMN compounding_source VARCHAR(20)"))
+    # and the protocol's rounding of the average threshold (Position.threshold_step), so the
+    # rebuilt position's health factor and liquidation price are the protocol's own
+    numeric = "NUMERIC" if connection.dialect.name == "postgresql" else "VARCHAR(80)"
+    connection.execute(text(f"ALTER TABLE positions ADD COLUMN threshold_step {numeric}"))
 
 
 # UPGRADES[n] takes a database from version n to n + 1.

@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from chainwatch.export import decimal_text
 
-SCHEMA_VERSION = 4  # 2: the alert outbox; 3: holdings.is_btc; 4: positions.compounding
+SCHEMA_VERSION = 4  # 2: the alert outbox; 3: holdings.is_btc; 4: positions.compounding, threshold_step
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -98,6 +98,9 @@ positions = Table(
     # reader set them (v4); null in rows stored before: unknown, and risk then says so.
     Column("compounding", String(20)),
     Column("compounding_source", String(20)),
+    # The step the protocol rounds the average liquidation threshold down to (Position.threshold_step,
+    # v4); null: none, or a row stored before, which was valued without it.
+    Column("threshold_step", ExactDecimal),
     UniqueConstraint("snapshot_id", "account", "protocol", "market", name="uq_positions_reading"),
 )
 

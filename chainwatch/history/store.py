@@ -340,6 +340,7 @@ class HistoryStore:
                     collateral=tuple(by_position[row["id"]]["collateral"]),
                     debt=tuple(by_position[row["id"]]["debt"]),
                     **_compounding(row),
+                    threshold_step=row["threshold_step"],
                 )
                 for row in rows
             ),
@@ -442,6 +443,7 @@ class HistoryStore:
                 liquidation_price_btc=position.liquidation_price_btc,
                 compounding=None if position.compounding is None else position.compounding.value,
                 compounding_source=None if position.compounding is None else position.compounding_source,
+                threshold_step=position.threshold_step,
             )
         )
         position_id = _inserted_id(result)

@@ -102,5 +102,6 @@ def test_v36_counts_collateral_with_a_zero_threshold_at_zero(chain):
     data = aave_account_data(chain, "aave-v3.6", borrower, position.block_number)
     assert abs(D(data[0]) / 10**8 - 90000) < D("0.01")  # WBTC and WETH both count
     assert abs(data[3] - 5200) <= 1  # the Pool's threshold: 78% × 60,000 / 90,000, diluted by WETH's 0
-    assert abs(position.liquidation_ltv - D("0.52")) < D("0.0001")
+    # 52% less a hair (WETH's supply earns interest); v3.6 judges by the exact figure
+    assert position.threshold_step is None and D("0.5199") < position.liquidation_ltv < D("0.52")
     assert_position_matches_aave_pool(chain, "aave-v3.6", position)

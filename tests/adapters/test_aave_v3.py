@@ -8,7 +8,7 @@ through Multicall3 at one pinned block, and the Pool's own getUserAccountData is
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 import pytest
 
@@ -131,12 +131,23 @@ def test_two_collateral_assets_weight_the_liquidation_threshold(chain, borrower)
     assert weth.amount == D(raw).scaleb(-18) and weth.amount > D(10)
     assert weth.price_usd == D(3000)
     wbtc_usd, weth_usd = position.collateral[0].value_usd, weth.value_usd
-    expected_lt = (wbtc_usd * D("0.78") + weth_usd * D("0.825")) / (wbtc_usd + weth_usd)
-    assert position.liquidation_ltv == expected_lt
-    # WETH held at its price: BTC units × p × 0.78 + WETH value × 0.825 = debt
+
+    def pool_average(wbtc_value: Decimal) -> Decimal:
+        """The Pool's averaged threshold: value-weighted, truncated to whole bps (GenericLogic)."""
+        exact = (wbtc_value * D("0.78") + weth_usd * D("0.825")) / (wbtc_value + weth_usd)
+        return (exact * 10_000).to_integral_value(ROUND_FLOOR) / 10_000
+
+    assert position.liquidation_ltv == pool_average(wbtc_usd)
+    # WETH held at its price; at the liquidation price p the Pool's rule gives
+    # (BTC units × p + WETH value) × average(p) = debt. The average moves with p (WETH's share
+    # grows as BTC falls): solve with the average at the exact-threshold answer, then check
+    # that the average at the solution is the one solved with.
     btc_units = position.collateral[0].amount
-    expected_price = (position.debt_usd - weth_usd * D("0.825")) / (btc_units * D("0.78"))
-    assert abs(position.liquidation_price_btc - expected_price) < D("1e-18")
+    exact_price = (position.debt_usd - weth_usd * D("0.825")) / (btc_units * D("0.78"))
+    average = pool_average(btc_units * exact_price)
+    expected_price = (position.debt_usd - weth_usd * average) / (btc_units * average)
+    assert pool_average(btc_units * expected_price) == average
+    assert abs(position.liquidation_price_btc - expected_price) < D("1e-18") * expected_price
     assert_position_matches_aave_pool(chain, "aave-v3", position)
 
 

@@ -47,39 +47,35 @@ def test_the_loan_is_read_as_one_position_backed_by_wbtc_and_cbbtc(chain_l2):
 
 
 def test_the_pool_liquidates_just_below_the_one_btc_price_and_not_above(chain_l2):
-    """BTC/USD set a hair above and a hair below chainwatch's price; both BTC assets follow it
-    through their ratio feeds (left at 1), as on mainnet.
-
-    The hair above is the Pool's own rounding: it truncates the loan's averaged liquidation
-    threshold to whole basis points (76.71…% → 7671), so its health factor sits up to 1/7671
-    below the exact one and it liquidates up to that fraction above chainwatch's price
-    (test_the_liquidation_price_worked_by_hand_from_the_contracts measures the gap). Below,
-    the rounding only lowers the Pool's health factor further: one cent suffices.
-    """
+    """BTC/USD set one cent above and one cent below chainwatch's price; both BTC assets follow
+    it through their ratio feeds (left at 1), as on mainnet. The Pool truncates the loan's
+    averaged liquidation threshold to whole basis points (76.71…% → 7671) before it judges
+    the loan; chainwatch applies the same rule, so a cent either side decides."""
     position = read_mixed_loan(chain_l2)
     price = position.liquidation_price_btc
     assert price is not None and 30_000 < price < 45_000
     w3, dep, wallet = chain_l2.w3, chain_l2.deployment, position.account
-    threshold_bps = aave_account_data(chain_l2, MARKET, wallet, position.block_number)[3]
-    above = (price * (1 + D(1) / threshold_bps) + CENT).quantize(CENT, ROUND_CEILING)
+    above = (price + CENT).quantize(CENT, ROUND_CEILING)
     below = (price - CENT).quantize(CENT, ROUND_FLOOR)
-    assert above - price < 5  # a hair: a few dollars at most on a $37,000 price
 
     controls.set_btc_price(w3, dep, above)
-    assert pool_health_factor(chain_l2, wallet) >= 1  # still safe just above
+    assert pool_health_factor(chain_l2, wallet) >= 1  # still safe a cent above
     controls.set_btc_price(w3, dep, below)
-    assert pool_health_factor(chain_l2, wallet) < 1  # liquidatable just below
+    assert pool_health_factor(chain_l2, wallet) < 1  # liquidatable a cent below
 
 
 def test_the_liquidation_price_worked_by_hand_from_the_contracts(chain_l2):
     """At the block chainwatch read: each BTC asset's aToken balance (8 decimals), threshold
     (the data provider's, in bps) and AaveOracle price (USD, 8 decimals); the USDC debt token's
-    balance (6 decimals) and price. Every BTC price scales by one factor k as BTC moves, so
-    k · Σ amount × price × threshold = debt, and the liquidation price is k × the first BTC
+    balance (6 decimals) and price. The Pool averages the thresholds by collateral value and
+    truncates the average to whole bps (GenericLogic's integer division); every BTC price
+    scales by one factor k as BTC moves, which leaves that average unchanged (both assets are
+    BTC), so k · collateral × average = debt, and the liquidation price is k × the first BTC
     asset's price (WBTC's, its ratio feed at 1: BTC/USD).
 
     With the demo's figures: 0.3 WBTC at 75% and 0.4 cbBTC at 78%, $60,000, $20,005.87 of debt:
-    60,000 × 20,005.87 / (18,000 × 0.75 + 24,000 × 0.78) = 60,000 × 20,005.87 / 32,220 ≈ $37,254.
+    the average is 32,220 / 42,000 = 76.714…% → 76.71%, and the price
+    60,000 × 20,005.87 / (42,000 × 0.7671) ≈ $37,256.9.
     """
     position = read_mixed_loan(chain_l2)
     w3, dep, block = chain_l2.w3, chain_l2.deployment, position.block_number
@@ -93,25 +89,24 @@ def test_the_liquidation_price_worked_by_hand_from_the_contracts(chain_l2):
     def usd_price(symbol: str) -> Decimal:
         return D(oracle.getAssetPrice(dep.tokens[symbol]).call(block_identifier=block)) / 10**8
 
-    weighted = D(0)
+    collateral = weighted = D(0)
     for symbol in ("WBTC", "cbBTC"):
-        amount = D(balance("AToken", market.a_tokens[symbol])) / 10**8
+        value = D(balance("AToken", market.a_tokens[symbol])) / 10**8 * usd_price(symbol)
         threshold_bps = data_provider.getReserveConfigurationData(dep.tokens[symbol]).call(block_identifier=block)[2]
-        weighted += amount * usd_price(symbol) * D(threshold_bps) / 10_000
+        collateral += value
+        weighted += value * D(threshold_bps)
+    average_bps = int(weighted / collateral)  # truncated, as the Pool does
     debt = D(balance("VariableDebtToken", market.variable_debt_tokens["USDC"])) / 10**6 * usd_price("USDC")
-    by_hand = usd_price("WBTC") * debt / weighted
+    by_hand = usd_price("WBTC") * debt / (collateral * average_bps / 10_000)
 
-    assert by_hand == pytest.approx(D("37254.85"), abs=D("0.50"))
+    assert average_bps == 7671
+    assert by_hand == pytest.approx(D("37256.9"), abs=D("0.50"))
+    assert position.liquidation_ltv == D("0.7671")
     assert position.liquidation_price_btc is not None
     assert abs(position.liquidation_price_btc - by_hand) < D("1e-18") * by_hand
 
-    # The Pool's own liquidation price, from its own figures: its collateral and debt in USD and
-    # its averaged threshold truncated to whole bps. It lies at most 1/threshold above chainwatch's
-    # exact figure (the gap the hair above covers), never below it.
-    collateral_base, debt_base, _, pool_threshold_bps, _, _ = aave_account_data(chain_l2, MARKET, wallet, block)
-    pool_price = usd_price("WBTC") * D(debt_base) / (D(collateral_base) * D(pool_threshold_bps) / 10_000)
-    gap = pool_price - position.liquidation_price_btc
-    assert D(0) <= gap <= position.liquidation_price_btc / pool_threshold_bps
+    # The Pool's own account data agrees: its averaged threshold is the truncated one.
+    assert aave_account_data(chain_l2, MARKET, wallet, block)[3] == average_bps
 
 
 def test_a_cbbtc_depeg_on_devnet_l2_is_named_cbbtc(chain_l2, cli):

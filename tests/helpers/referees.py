@@ -9,7 +9,7 @@ the independent truth the adapters' figures are checked against (never chainwatc
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from web3.exceptions import ContractLogicError
@@ -47,15 +47,16 @@ def assert_matches_aave_pool(
     collateral_assets: int = 1,
     debt_assets: int = 1,
 ) -> None:
-    """Figures against the Pool's own, within the Pool's own rounding.
+    """Figures against the Pool's own, within the Pool's own rounding of values.
 
-    The Pool truncates each asset's value to its oracle unit (1e-8 USD) and the averaged
-    liquidation threshold to whole basis points; the bound below is exactly those truncations.
+    The Pool truncates each asset's value to its oracle unit (1e-8 USD); the bound below is
+    exactly that. Before revision 9 (v3.5) it computes the health factor from the averaged
+    liquidation threshold truncated to whole basis points, after from the exact weighted sum;
+    the position follows its Pool's rule (Position.threshold_step), so that adds no tolerance.
     """
     data = aave_account_data(chain, market, account, block)
     pool_hf = D(data[5]) / WAD
-    truncation = D(1) / data[3] if collateral_assets > 1 else D(0)
-    tolerance = health_factor * (truncation + D("1e-9")) + D("1e-18")
+    tolerance = health_factor * D("1e-9") + D("1e-18")
     assert abs(health_factor - pool_hf) <= tolerance
     assert abs(collateral_usd - D(data[0]) / 10**8) <= D("1e-8") * collateral_assets
     assert abs(debt_usd - D(data[1]) / 10**8) <= D("1e-8") * debt_assets
@@ -67,6 +68,10 @@ def assert_position_matches_aave_pool(chain: Any, market: str, position: Positio
         health_factor=position.health_factor, collateral_usd=position.collateral_usd, debt_usd=position.debt_usd,
         collateral_assets=len(position.collateral), debt_assets=len(position.debt),
     )  # fmt: skip
+    # the average threshold the Pool reports is always truncated to whole bps, whichever rule it judges by
+    pool_threshold_bps = aave_account_data(chain, market, position.account, position.block_number)[3]
+    assert position.liquidation_ltv is not None
+    assert (position.liquidation_ltv * 10_000).to_integral_value(ROUND_FLOOR) == pool_threshold_bps
 
 
 def aave_liquidatable(chain: Any, market: str, account: str) -> bool:
