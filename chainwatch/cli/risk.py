@@ -41,7 +41,7 @@ from chainwatch.cli.config import (
 from chainwatch.errors import EXIT_UNREADABLE, UnreadableError
 from chainwatch.loanbook import load_loan_book
 from chainwatch.model import ChainReading, Compounding, Position, all_positions
-from chainwatch.risk.errors import RiskInputError
+from chainwatch.risk.errors import RiskInputError, require_fraction, require_positive
 from chainwatch.risk.manual import manual_position
 from chainwatch.risk.plot import plot_ltv_curves
 from chainwatch.risk.report import RiskSettings, build_report, report_json
@@ -113,6 +113,17 @@ def risk(
     if addresses and btc is not None:
         raise RiskInputError("give wallet addresses or a hand-typed loan (--btc …), not both")
     given_volatility = parse_optional_decimal("--volatility", volatility)
+    # Every question is checked before any request: bad input is one line, never after a read.
+    if given_volatility is not None:
+        require_positive("--volatility", given_volatility)
+    changes = tuple(parse_changes(drops)) if drops else DEFAULT_CHANGES
+    horizons = tuple(parse_days(days)) if days else DEFAULT_DAYS
+    bands = StatusBands(parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf))
+    survive_fall = require_fraction("--survive", parse_decimal("--survive", survive))
+    target = parse_optional_decimal("--target-ltv", target_ltv)
+    if target is not None:
+        require_fraction("--target-ltv", target)
+    yearly_drift = parse_decimal("--drift", drift)
     readings: list[ChainReading] | None = None
     if btc is None and (addresses or book.wallets or book.loans):
         require_one_chain(chains, {"--rpc": rpc, "--block": block})
@@ -145,14 +156,14 @@ def risk(
     settings = RiskSettings(
         volatility=annual_volatility,
         volatility_source=volatility_source,
-        changes=tuple(parse_changes(drops)) if drops else DEFAULT_CHANGES,
-        days=tuple(parse_days(days)) if days else DEFAULT_DAYS,
-        bands=StatusBands(parse_decimal("--warning-hf", warning_hf), parse_decimal("--margin-call-hf", margin_call_hf)),
         compounding=compounding,
-        survive=parse_decimal("--survive", survive),
-        target_ltv=parse_optional_decimal("--target-ltv", target_ltv),
         horizon_days=horizon,
-        drift=parse_decimal("--drift", drift),
+        changes=changes,
+        days=horizons,
+        bands=bands,
+        survive=survive_fall,
+        target_ltv=target,
+        drift=yearly_drift,
         paths=paths,
         seed=seed,
     )

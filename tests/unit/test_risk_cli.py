@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.helpers.two_chains import closed_port
+
 LOAN = [
     "risk", "--btc", "0.5", "--btc-price", "60000", "--loan", "20000", "--apr", "0.08",
     "--liquidation-ltv", "0.75", "--max-ltv", "0.5", "--volatility", "0.55", "--paths", "10000",
@@ -92,3 +94,21 @@ def test_a_typed_loan_reads_one_chains_feed(cli):
     code, out, err = cli(*LOAN[:-4], "--chain", "devnet", "--chain", "devnet-l2")  # no --volatility: a feed is read
     assert code == 2 and out == ""
     assert "a hand-typed loan reads one chain's BTC/USD feed" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--drops", "30%"], "--drops"),
+        (["--survive", "30"], "--survive must be a fraction"),
+        (["--target-ltv", "1.5"], "--target-ltv must be a fraction"),
+        (["--volatility", "-0.5"], "--volatility must be more than zero"),
+    ],
+)
+def test_a_bad_question_about_wallets_is_refused_before_any_read(cli, args, message):
+    """Checked before any request: with an endpoint nothing listens on, the answer is the bad
+    option (exit 1), not the unreadable chain (exit 4)."""
+    dead = f"http://127.0.0.1:{closed_port()}"
+    code, out, err = cli("risk", "0x" + "55" * 20, "--chain", "devnet", "--rpc", dead, *args)
+    assert code == 1 and out == ""
+    assert message in err and err.count("\n") == 1
