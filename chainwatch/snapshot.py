@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 
 from chainwatch.adapters import adapter_class
@@ -18,7 +19,7 @@ from chainwatch.chain import Chain, MarketConfig
 from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.loanbook.cefi import CEFI, CefiLoan, read_cefi_positions
-from chainwatch.model import ChainReading, Snapshot
+from chainwatch.model import ChainReading, Snapshot, Unreadable
 from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.rpc.concurrent import each
 from chainwatch.rpc.reader import read_progress
@@ -139,7 +140,8 @@ def read_chains(
     the first chain with a registry, and the addresses read on every chain. A chain that cannot
     be read (no endpoint answers, an endpoint on another chain, a failed read) comes back with
     its `error` set; bad input (an unknown protocol, a name that does not resolve) raises.
-    CeFi `loans` are valued once, on the first chain read (at its BTC/USD feed and block).
+    CeFi `loans` are valued once, on the first chain (at its BTC/USD feed and block); when that
+    chain cannot be read, on the next one that was (see `_value_loans_elsewhere`).
     """
     chosen = chains_with_markets(chains, protocols)
     several = len(chosen) > 1
@@ -168,7 +170,48 @@ def read_chains(
     if not several:
         return [read(chain) for chain in chosen]
     # Daemon threads (rpc.concurrent): a Ctrl-C never waits on a chain's silent endpoint.
-    return each(read, chosen)
+    readings = each(read, chosen)
+    if loans and readings[0].error and (not protocols or CEFI in protocols):
+        readings = _value_loans_elsewhere(readings, chosen, loans, rpc or {})
+    return readings
+
+
+def _value_loans_elsewhere(
+    readings: list[ChainReading], chains: Sequence[Chain], loans: Sequence[CefiLoan], rpc: Mapping[str, Sequence[str]]
+) -> list[ChainReading]:
+    """The readings with the CeFi `loans`, which the first chain could not value (it could not
+    be read), valued on the first other chain that was read, at the block it was read at. A
+    BTC price is a BTC price on any chain; a loan missing because one endpoint is down would be
+    a loan the user does not see. Where no chain can value them they are named unreadable."""
+    read = [(index, chains[index]) for index, r in enumerate(readings) if r.snapshot is not None]
+    failures = []
+    for index, chain in read:
+        snapshot = readings[index].snapshot
+        assert snapshot is not None
+        try:
+            reader = open_reader(chain, rpc.get(chain.name, ()), snapshot.block_number, alongside_book=True)
+            cefi = read_cefi_positions(reader, chain, loans)
+        except UnreadableError as exc:
+            failures.append(f"{chain.name}: {exc}")
+            continue
+        valued = replace(
+            snapshot,
+            positions=snapshot.positions + tuple(cefi.positions),
+            unreadable=snapshot.unreadable + tuple(cefi.unreadable),
+        )
+        return [*readings[:index], replace(readings[index], snapshot=valued), *readings[index + 1 :]]
+    if not read:
+        return readings  # nothing was read: every chain's error already says so
+    index, chain = read[0]
+    snapshot = readings[index].snapshot
+    assert snapshot is not None
+    why = "; ".join(failures) or "no chain could be read"
+    missing = tuple(Unreadable(CEFI, loan.name, loan.label, f"BTC/USD feed ({why})") for loan in loans)
+    return [
+        *readings[:index],
+        replace(readings[index], snapshot=replace(snapshot, unreadable=snapshot.unreadable + missing)),
+        *readings[index + 1 :],
+    ]
 
 
 def _summed_progress(
