@@ -60,6 +60,10 @@ WalletsFileOption = Annotated[
     Path | None,
     typer.Option("--wallets", help="File of wallets, one address or ENS name a line ('#' comments)."),
 ]
+ProtocolOption = Annotated[
+    list[str] | None,
+    typer.Option("--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."),
+]
 
 
 def writable_file(path: Path | None) -> Path | None:

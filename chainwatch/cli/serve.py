@@ -13,6 +13,7 @@ import typer
 from chainwatch.cli.app import (
     AddressBookOption,
     AddressesArgument,
+    ProtocolOption,
     RpcOption,
     WalletsFileOption,
     app,
@@ -63,10 +64,7 @@ def serve(
     wallets: WalletsFileOption = None,
     chain: ChainsOption = None,
     rpc: RpcOption = None,
-    protocol: Annotated[
-        list[str] | None,
-        typer.Option("--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."),
-    ] = None,
+    protocol: ProtocolOption = None,
     address_book: AddressBookOption = None,
     db: Annotated[
         str | None,

@@ -37,6 +37,7 @@ from chainwatch.cli.app import (
     OptionValueError,
     OutputFormat,
     OutputOption,
+    ProtocolOption,
     RpcOption,
     app,
     emit,
@@ -86,10 +87,6 @@ DbOption = Annotated[
         help="History database: a SQLite file or a SQLAlchemy URL (postgresql://...). "
         "Default: history.sqlite3 in the user data directory.",
     ),
-]
-ProtocolOption = Annotated[
-    list[str] | None,
-    typer.Option("--protocol", help="Only these markets: a family (aave-v3) or a name (spark)."),
 ]
 WarnOption = Annotated[
     list[Decimal] | None,
