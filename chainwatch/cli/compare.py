@@ -30,6 +30,7 @@ from chainwatch.cli.app import (
     stderr,
     stdout,
 )
+from chainwatch.cli.config import ConfigOption, config_chains, require_one_chain
 from chainwatch.costs.compare import Loan
 from chainwatch.costs.interest import COMPOUNDINGS
 from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, parse_lifecycle
@@ -37,6 +38,7 @@ from chainwatch.costs.plot import write_plot
 from chainwatch.costs.report import DEFAULT_LOAN_ASSET, CompareSettings, run_comparison
 from chainwatch.costs.tables import comparison_tables
 from chainwatch.errors import EXIT_UNREADABLE
+from chainwatch.loanbook import load_loan_book
 
 CompoundingChoice = Enum("CompoundingChoice", {c: c for c in COMPOUNDINGS}, type=str)  # type: ignore[misc]
 
@@ -70,8 +72,8 @@ def compare(
         list[str] | None,
         typer.Option(
             "--chain",
-            help="Chain of the DeFi markets (repeatable; default: every built-in mainnet, read at once; "
-            "none with --apr and --gas-usd).",
+            help="Chain of the DeFi markets (repeatable; default: the config's chains, else every built-in "
+            "mainnet, read at once; none with --apr and --gas-usd).",
         ),
     ] = None,
     rpc: RpcOption = None,
@@ -83,6 +85,7 @@ def compare(
         Path | None,
         typer.Option(callback=plot_option_path, help="Also draw total cost against loan size into this .png or .svg."),
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market of one or
     several chains, each chain read at its own block. A chain that cannot be read is reported
@@ -90,7 +93,7 @@ def compare(
     settings = CompareSettings(
         loan=Loan(parse_amount("--loan", loan, MAX_LOAN_USD), days, parse_optional_amount("--btc", btc, MAX_BTC)),
         offers_file=offers,
-        chains=tuple(chain or ()),
+        chains=tuple(chain or _config_chains(config, address_book, offline=apr is not None and gas_usd is not None)),
         address_book=address_book,
         rpc=rpc or (),
         block=block,
@@ -103,10 +106,12 @@ def compare(
         eth_usd=parse_optional_amount("--eth-price", eth_price, MAX_PRICE_USD),
         btc_price_usd=parse_optional_amount("--btc-price", btc_price, MAX_PRICE_USD),
     )
-    if (rpc or block) and len(settings.chains_to_read()) > 1:
-        # One endpoint serves one chain, and block numbers differ from chain to chain.
-        option = "--rpc" if rpc else "--block"
-        raise typer.BadParameter(f"{option} needs exactly one --chain", param_hint=option)
+    # One endpoint serves one chain, block numbers differ from chain to chain, and a gas price
+    # or cost typed for one chain is not another's (a rollup's gas costs cents).
+    require_one_chain(
+        settings.chains_to_read(),
+        {"--rpc": rpc, "--block": block, "--gas-price-gwei": gas_price_gwei, "--gas-usd": gas_usd},
+    )
     comparison, report = run_comparison(settings)
     if plot:
         write_plot(comparison, plot)
@@ -123,3 +128,12 @@ def compare(
             stderr.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _config_chains(config: Path | None, address_book: Path | None, *, offline: bool) -> list[str]:
+    """The config file's `chains` when no --chain is given and the comparison reads a chain;
+    none (the address book's defaults, or no chain offline) otherwise."""
+    book = load_loan_book(config)
+    if offline or not book.chains:
+        return []
+    return [c.name for c in config_chains(None, book, address_book)]

@@ -12,7 +12,6 @@ priced with the other chain's figures fails.
 from __future__ import annotations
 
 import json
-import socket
 from decimal import Decimal
 
 import pytest
@@ -21,6 +20,7 @@ from chainwatch.costs.lifecycle import DEFAULT_LIFECYCLE, load_gas_units
 from chainwatch.devnet import controls
 from chainwatch.devnet.node import contract, rpc, transact
 from tests.helpers.schemas import assert_valid
+from tests.helpers.two_chains import address_book, closed_port
 
 D = Decimal
 RAY = D(10) ** 27
@@ -33,17 +33,16 @@ PROTOCOLS = {"aave-v3": "aave-v3", "aave-v3.6": "aave-v3", "spark": "aave-v3", "
              "compound-v3": "compound-v3"}  # fmt: skip
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def book(tmp_path, devnet_url: str, l2_url: str) -> list[str]:
     """--chain devnet --chain devnet-l2, with an address book pointing them at these endpoints."""
-    path = tmp_path / "book.toml"
-    path.write_text(f'[chains.devnet]\nrpc = ["{devnet_url}"]\n\n[chains.devnet-l2]\nrpc = ["{l2_url}"]\n')
-    return ["--chain", "devnet", "--chain", "devnet-l2", "--address-book", str(path)]
+    return [
+        "--chain",
+        "devnet",
+        "--chain",
+        "devnet-l2",
+        "--address-book",
+        str(address_book(tmp_path, devnet_url, l2_url)),
+    ]
 
 
 def feed_price(devnet, pair: str) -> Decimal:
@@ -208,8 +207,23 @@ def test_one_chain_that_cannot_be_read_is_one_line_and_exit_4(cli):
     assert err.strip().count("\n") == 0 and "127.0.0.1" in err
 
 
-@pytest.mark.parametrize("option", [("--rpc", "http://127.0.0.1:1"), ("--block", "5")])
+@pytest.mark.parametrize(
+    "option",
+    [("--rpc", "http://127.0.0.1:1"), ("--block", "5"), ("--gas-price-gwei", "20"), ("--gas-usd", "12")],
+)
 @pytest.mark.parametrize("chains", [("--chain", "devnet", "--chain", "devnet-l2"), ()], ids=["two", "defaults"])
-def test_rpc_and_block_take_one_chain(cli, option, chains):
+def test_rpc_block_and_a_typed_gas_take_one_chain(cli, option, chains):
     code, out, err = cli(*COMPARE, *chains, *option)
     assert code == 2 and f"{option[0]} needs exactly one --chain" in err and out == ""
+
+
+def test_the_config_files_chains_are_compared(chain_l2, cli, tmp_path):
+    """No --chain: the config's `chains` (here devnet-l2 alone) are the chains compared."""
+    config = tmp_path / "config.toml"
+    config.write_text('chains = ["devnet-l2"]\n')
+    book = address_book(tmp_path, f"http://127.0.0.1:{closed_port()}", chain_l2.rpc_url)
+    code, out, err = cli(*COMPARE, "--config", str(config), "--address-book", str(book), "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert [c["chain"] for c in report["chains"]] == ["devnet-l2"]
+    assert report["block"] == chain_l2.w3.eth.block_number
