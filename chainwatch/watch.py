@@ -34,7 +34,7 @@ from chainwatch.alerts.readings import DEFAULT_UNREADABLE_AFTER
 from chainwatch.alerts.tracker import LineSource, PositionKey, no_own_lines
 from chainwatch.chain import Chain
 from chainwatch.errors import UnreadableError
-from chainwatch.history.outbox import Delivery, Notice, Outbox, watch_key
+from chainwatch.history.outbox import Delivery, Notice, Outbox, chains_label, watch_key
 from chainwatch.history.store import HistoryStore
 from chainwatch.loanbook import CefiLoan
 from chainwatch.model import Snapshot
@@ -175,7 +175,7 @@ class Watch:
             )
             for index, chain in enumerate(chosen)
         ]
-        self.names = ", ".join(part.chain.name for part in self.chains)  # what the watch's own events name
+        self.names = chains_label(part.chain.name for part in self.chains)  # what the watch's own events name
         self.outbox = Outbox(store, notifier)
         self.undelivered_after = undelivered_after
         self.heartbeat = heartbeat

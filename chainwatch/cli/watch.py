@@ -544,7 +544,7 @@ def _emit_alerts(
     from chainwatch.history.outbox import alert_log
 
     with HistoryStore.open(db) as store:
-        rows = [row for row in alert_log(store, account) if chain is None or row["chain"] == chain]
+        rows = alert_log(store, account, chain)
     emit_rows(
         rows,
         output_format,

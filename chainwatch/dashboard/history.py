@@ -56,7 +56,7 @@ class HistorySource:
     def alerts(self, account: str | None, chain: str) -> list[dict[str, Any]]:
         """Every notification of the watch's outbox on `chain` (for `account`, and the watch's
         own, when given), oldest first, `status` "sent" or "pending": `history --alerts`'s rows."""
-        return [row for row in alert_log(self.store(), account) if row["chain"] == chain]
+        return alert_log(self.store(), account, chain)
 
     def watch_running(self) -> bool | None:
         """Whether a `watch` holds this database's lock now; None where that cannot be told

@@ -15,6 +15,7 @@ transaction, are in chainwatch.history.queue.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -113,14 +114,26 @@ class Outbox:
             return [dict(row) for row in connection.execute(query).mappings()]
 
 
-def alert_log(store: HistoryStore, account: str | None = None) -> list[dict[str, Any]]:
-    """Every notification, sent and pending (for `account` and the watch's own when given),
-    oldest first, with `status` "sent" or "pending" and times as datetimes."""
+CHAINS_SEPARATOR = ", "
+
+
+def chains_label(chains: Iterable[str]) -> str:
+    """The chain a watch's own notifications (stopped, heartbeat) are filed under: every chain
+    the watch reads, so each of them finds them (`alert_log(chain=…)`)."""
+    return CHAINS_SEPARATOR.join(chains)
+
+
+def alert_log(store: HistoryStore, account: str | None = None, chain: str | None = None) -> list[dict[str, Any]]:
+    """Every notification, sent and pending (for `account` and the watch's own when given; of
+    `chain`, a watch's own included when it reads that chain among others), oldest first, with
+    `status` "sent" or "pending" and times as datetimes."""
     query = select(outbox).order_by(outbox.c.id)
     if account:
         query = query.where(or_(outbox.c.account == account, outbox.c.protocol == WATCH))
     with store._read() as connection:
         rows = [dict(row) for row in connection.execute(query).mappings()]
+    if chain is not None:
+        rows = [row for row in rows if chain in row["chain"].split(CHAINS_SEPARATOR)]
     for row in rows:
         row["status"] = "pending" if row["delivered_at"] is None else "sent"
         for column in ("created_at", "delivered_at", "next_attempt_at"):

@@ -8,6 +8,7 @@ of the line a loan is on; a fault proxy in front of devnet-l2 for a node that is
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -151,3 +152,18 @@ def test_the_cli_watches_both_chains_and_logs_each_with_its_block(chain, chain_l
     with HistoryStore.open(str(db)) as store:
         assert store.stored_blocks(31337) == [chain.w3.eth.block_number]
         assert store.stored_blocks(31338) == [chain_l2.w3.eth.block_number]
+
+
+def test_the_watchs_own_notifications_are_listed_under_each_of_its_chains(chain, chain_l2, tmp_path, webhook, cli):
+    """ "Stopped" is one notification for the whole watch, filed under both chains: `history
+    --alerts --chain X` lists it for either."""
+    db = str(tmp_path / "h.sqlite3")
+    with HistoryStore.open(db) as store:
+        watch = two_chain_watch(chain, store, webhook.url(), chain_l2.rpc_url)
+        watch.tick()
+        watch.stopped("stopped by the test")
+    assert titles(webhook) == ["chainwatch STOPPED watching devnet, devnet-l2"]
+    for name in ("devnet", "devnet-l2"):
+        code, out, err = cli("history", "--alerts", "--chain", name, "--db", db, "--format", "json")
+        assert code == 0, err
+        assert [a["title"] for a in json.loads(out)["alerts"]] == titles(webhook)
