@@ -101,7 +101,9 @@ class ChainWatch:
         self.protocols = list(protocols)
         self.loans = list(loans)
         state = store.alert_state(chain.name)
-        self.monitor = ReadMonitor(chain.name, unreadable_after, state.pop(watch_key(chain.name), ()))
+        self.monitor = ReadMonitor(
+            chain.name, unreadable_after, state.pop(watch_key(chain.name), ()), also_blind_to=_cefi_note(loans)
+        )
         self.tracker = AlertTracker(thresholds, state, own_lines)
         # A CeFi loan's account is its label (or empty): its last reading is stored under that.
         self.tracker.remember(store.latest_positions(chain.name, [*owners, *(loan.label for loan in self.loans)]))
@@ -127,6 +129,17 @@ class ChainWatch:
         if monitor_state is not None:
             state[watch_key(self.chain.name)] = monitor_state
         return state
+
+
+def _cefi_note(loans: Sequence[CefiLoan]) -> str | None:
+    """What a chain that values the CeFi loans leaves unjudged while it cannot be read (their
+    alert state is kept under that chain, so the watch does not move them to another)."""
+    if not loans:
+        return None
+    names = ", ".join(repr(loan.name) for loan in loans)
+    return (
+        f"The CeFi loan(s) {names} are valued at this chain's BTC/USD feed: they are not judged until it reads again."
+    )
 
 
 # What a chain's reading thread hands back: the snapshot, or the error that kept it out.

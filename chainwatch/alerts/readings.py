@@ -29,10 +29,20 @@ def warning_key(warning: str) -> str:
 class ReadMonitor:
     """Consecutive failed readings and open oracle warnings of one chain's watch."""
 
-    def __init__(self, chain: str, unreadable_after: int = DEFAULT_UNREADABLE_AFTER, state: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        chain: str,
+        unreadable_after: int = DEFAULT_UNREADABLE_AFTER,
+        state: Iterable[str] = (),
+        *,
+        also_blind_to: str | None = None,
+    ) -> None:
+        """`also_blind_to`: what else goes unjudged while the chain cannot be read (the CeFi
+        loans valued at its feed), said in the "cannot read" notification."""
         if unreadable_after < 1:
             raise ValueError("unreadable_after must be 1 or more")
         self.chain = chain
+        self.also_blind_to = also_blind_to
         self.unreadable_after = unreadable_after
         self.state = frozenset(state)
         self.failures = 0
@@ -49,7 +59,8 @@ class ReadMonitor:
             return []
         self._set(self.state | {UNREADABLE})
         detail = f"{self.failures} readings in a row failed; the last error: {error}"
-        return [Event(EventKind.unreadable, self.chain, details=(detail,))]
+        also = (self.also_blind_to,) if self.also_blind_to else ()
+        return [Event(EventKind.unreadable, self.chain, details=(detail, *also))]
 
     def read(self, warnings: Sequence[str], partial: str | None = None) -> list[Event]:
         """A reading succeeded, with these oracle warnings; `partial` names the positions it

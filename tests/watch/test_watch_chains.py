@@ -20,9 +20,10 @@ from chainwatch.alerts import Notifier, Thresholds
 from chainwatch.chains import get_chain
 from chainwatch.devnet.controls import mine
 from chainwatch.history import HistoryStore
+from chainwatch.loanbook import load_loan_book
 from chainwatch.watch import Watch
 from tests.helpers.fault_proxy import FaultProxy
-from tests.helpers.two_chains import aave_ltv, address_book, move_to_ltv
+from tests.helpers.two_chains import aave_ltv, address_book, closed_port, move_to_ltv
 
 D = Decimal
 LINE = Thresholds.build([D("0.6")], relative=False)  # wallet A: about 33% on devnet, 50% on devnet-l2
@@ -167,3 +168,30 @@ def test_the_watchs_own_notifications_are_listed_under_each_of_its_chains(chain,
         code, out, err = cli("history", "--alerts", "--chain", name, "--db", db, "--format", "json")
         assert code == 0, err
         assert [a["title"] for a in json.loads(out)["alerts"]] == titles(webhook)
+
+
+def test_a_dead_first_chain_says_which_cefi_loans_go_unjudged(chain, chain_l2, tmp_path, webhook):
+    """CeFi loans are valued on the watch's first chain (their alert state lives there); when it
+    cannot be read, its "cannot read" notification names them, so their blindness is not silent."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[loans]]\nname = "Ledn"\nbtc = 0.5\ndebt_usd = 12000\napr = 0.1\ncompounding = "simple"\n'
+        "since = 2026-01-01T00:00:00Z\nliquidation_ltv = 0.8\n"
+    )
+    loans = load_loan_book(config).loans
+    with HistoryStore.open(str(tmp_path / "h.sqlite3")) as store:
+        watch = Watch(
+            [get_chain("devnet", None), get_chain("devnet-l2", None)],
+            [chain.deployment.demo_wallets["A"]],
+            store=store,
+            thresholds=LINE,
+            notifier=Notifier([webhook.url()]),
+            rpc={"devnet": [f"http://127.0.0.1:{closed_port()}"], "devnet-l2": [chain_l2.rpc_url]},
+            unreadable_after=1,
+            loans=loans,
+        )
+        devnet, l2 = watch.tick().chains
+    assert devnet.snapshot is None and l2.snapshot is not None
+    (post,) = webhook.bodies
+    assert post["title"] == "chainwatch CANNOT READ devnet: the watch is blind"
+    assert "CeFi loan(s) 'Ledn' are valued at this chain's BTC/USD feed" in post["message"]
