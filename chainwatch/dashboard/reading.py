@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.chain import Chain
-from chainwatch.context import RunContext
 from chainwatch.costs.compare import Loan
 from chainwatch.costs.markets import ChainTerms
 from chainwatch.costs.report import CompareSettings, read_terms
@@ -133,7 +132,8 @@ def risk_document(
         bands=target.bands,
         target_ltv=target_ltv,
     )
-    return report_json(build_report(positions, settings, RunContext.of(part.snapshot)))
+    # the chain's reading, as `risk` has it: its block, time and price warnings
+    return report_json(build_report(positions, settings, readings=[part.chain_reading]))
 
 
 def with_risk(target: Target, part: ChainPart, read_volatility: bool) -> ChainPart:
