@@ -8,10 +8,10 @@ all protocol-specific scaling and hand over plain token amounts, USD prices and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from enum import Enum
 
 ZERO = Decimal(0)
@@ -165,7 +165,9 @@ class Position:
         collateral = self.collateral_usd
         if not collateral:
             return None
-        return _round_down(self._exact_weighted_collateral_usd / collateral, self.threshold_step)
+        if self.threshold_step is None:
+            return self._exact_weighted_collateral_usd / collateral
+        return _stepped_average(((h.value_usd, h.liquidation_threshold) for h in self.collateral), self.threshold_step)
 
     @property
     def health_factor(self) -> Decimal | None:
@@ -233,18 +235,18 @@ class Position:
         then again at the new candidate, until the rounded average no longer changes (one
         pass when BTC is the only collateral, a few steps of the threshold at most otherwise).
         """
+        assert self.threshold_step is not None
         btc_value = sum((h.value_usd for h in self.collateral if h.tracks_btc), ZERO)
         other_value = self.collateral_usd - btc_value
-        btc_weighted = sum(
-            (h.value_usd * (h.liquidation_threshold or ZERO) for h in self.collateral if h.tracks_btc), ZERO
-        )
-        other_weighted = self._exact_weighted_collateral_usd - btc_weighted
         average: Decimal | None = None
         for _ in range(8):
-            collateral = factor * btc_value + other_value
-            if collateral <= 0:
+            if factor * btc_value + other_value <= 0:
                 return None
-            rounded = _round_down((factor * btc_weighted + other_weighted) / collateral, self.threshold_step)
+            moved = (
+                (factor * h.value_usd if h.tracks_btc else h.value_usd, h.liquidation_threshold)
+                for h in self.collateral
+            )
+            rounded = _stepped_average(moved, self.threshold_step)
             if rounded == average:
                 return factor
             average = rounded
@@ -270,9 +272,22 @@ class Position:
         return headroom / self.collateral_usd
 
 
-def _round_down(value: Decimal, step: Decimal | None) -> Decimal:
-    """`value` rounded down to a multiple of `step` (unchanged without one)."""
-    return value if step is None else (value / step).to_integral_value(ROUND_FLOOR) * step
+def _stepped_average(holdings: Iterable[tuple[Decimal, Decimal | None]], step: Decimal) -> Decimal:
+    """The value-weighted average of thresholds, rounded down to a multiple of `step`, as a
+    protocol dividing in integers has it; (value, threshold) pairs, a missing threshold as 0.
+
+    Worked at a wide precision, so a value that fills the usual 28 digits still multiplies out
+    exactly: an average that is exactly a step (a single collateral at 78%) stays that step
+    instead of falling one below it to a rounded last digit.
+    """
+    with localcontext() as wide:
+        wide.prec = 100
+        pairs = [(value, threshold or ZERO) for value, threshold in holdings]
+        total = sum((value for value, _ in pairs), ZERO)
+        if not total:
+            return ZERO
+        weighted = sum((value * threshold for value, threshold in pairs), ZERO)
+        return (weighted / total / step).to_integral_value(ROUND_FLOOR) * step
 
 
 @dataclass(frozen=True)

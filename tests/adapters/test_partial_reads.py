@@ -71,9 +71,15 @@ def test_a_reverting_price_feed_sets_aside_only_the_positions_that_need_it(chain
     with pytest.raises(ContractLogicError):
         pool.getUserAccountData(aave_weth).call()
     assert pool.getUserAccountData(aave_wbtc).call()[0] > 0
-    # risk would sum a portfolio without the unread position: it refuses, naming it.
-    code, out, err = cli("risk", *accounts, "--chain", "devnet", "--rpc", chain.rpc_url, "--volatility", "0.5")
-    assert code == EXIT_UNREADABLE and out == "" and aave_weth in err
+    # risk shows what it read and labels the portfolio partial, naming the unread position.
+    code, out, err = cli(
+        "risk", *accounts, "--chain", "devnet", "--rpc", chain.rpc_url, "--volatility", "0.5", "--format", "json"
+    )
+    assert code == EXIT_UNREADABLE and aave_weth in err
+    report = json.loads(out)
+    assert report["partial"] is True
+    assert [e.get("account") for e in report["errors"]] == [aave_weth, comet_weth]
+    assert {p["account"] for p in report["positions"]} == {aave_wbtc, comet_wbtc}
 
 
 def test_a_morpho_market_whose_oracle_reverts_is_reported_and_the_table_says_so(chain, cli):

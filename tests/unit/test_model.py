@@ -1,5 +1,6 @@
 """The shared LTV model on the classic figures every borrower checks by hand."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -154,3 +155,29 @@ def test_only_the_books_btc_assets_move_with_btc():
     # 0.75·60,000k + 0.5·10,000 = 30,000 → k = 25,000 / 45,000
     assert abs(loan.liquidation_price_btc - D(60000) * 25000 / 45000) < D("1e-20")  # $33,333.33...
     assert loan.btc_assets == ("WBTC",)
+
+
+BASIS_POINT = D("0.0001")
+
+
+def test_a_truncated_average_of_one_threshold_is_that_threshold_even_at_full_precision():
+    """One collateral at 78%: a Pool dividing in integers averages it to exactly 7800 bps. A
+    value filling all 28 digits must not make it 7799 through a rounded last digit."""
+    held = btc("0.50000040", "60000.12345678901234567890123", lt="0.78")
+    assert len(held.value_usd.as_tuple().digits) == 28  # the value fills the context's precision
+    stepped = replace(position([held], [usdc("20000")]), threshold_step=BASIS_POINT)
+    assert stepped.liquidation_ltv == D("0.78")
+    # BTC alone: the liquidation price is debt / (BTC amount × 78%), worked by hand
+    assert stepped.liquidation_price_btc == pytest.approx(D("20000") / (D("0.50000040") * D("0.78")), rel=D("1e-20"))
+
+
+def test_a_truncated_average_of_two_thresholds_worked_by_hand():
+    """0.3 BTC at 75% and 0.4 BTC at 78%, $60,000: 32,220 / 42,000 = 76.714…% counts as 76.71%,
+    and BTC alone backs the loan, so the liquidation price is 60,000 × debt / (42,000 × 0.7671)."""
+    loan = replace(
+        position([btc("0.3", "60000", lt="0.75"), btc("0.4", "60000", lt="0.78")], [usdc("20000")]),
+        threshold_step=BASIS_POINT,
+    )
+    assert loan.liquidation_ltv == D("0.7671")
+    assert loan.health_factor == D(42_000) * D("0.7671") / D(20_000)
+    assert loan.liquidation_price_btc == pytest.approx(D(60_000) * 20_000 / (42_000 * D("0.7671")), rel=D("1e-20"))
