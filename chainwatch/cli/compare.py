@@ -87,9 +87,11 @@ def compare(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """The full cost of a bitcoin-backed loan: every CeFi offer against every DeFi market of one or
-    several chains, each chain read at its own block. A chain that cannot be read is reported
-    (exit code 4); the others still show."""
+    """The full cost of a bitcoin-backed loan: CeFi offers against DeFi markets.
+
+    Every DeFi market of one or several chains, each chain read at its own block. A chain that
+    cannot be read is reported (exit code 4); the others still show.
+    """
     settings = CompareSettings(
         loan=Loan(parse_amount("--loan", loan, MAX_LOAN_USD), days, parse_optional_amount("--btc", btc, MAX_BTC)),
         offers_file=offers,

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from chainwatch.devnet.service import DevnetInfo
     from chainwatch.model import Position
 
-devnet_app = typer.Typer(help="The local chain with real protocol bytecode.", no_args_is_help=True)
+devnet_app = typer.Typer(
+    help="The two local chains, devnet and devnet-l2, with real protocol bytecode.", no_args_is_help=True
+)
 app.add_typer(devnet_app, name="devnet")
 
 PortOption = Annotated[int, typer.Option(help="Port of the local chain.")]

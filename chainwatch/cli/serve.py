@@ -90,8 +90,11 @@ def serve(
     margin_call_hf: Annotated[str, typer.Option(help="Margin call below this health factor.")] = "1.1",
     config: ConfigOption = None,
 ) -> None:
-    """A local dashboard: every loan of the loan book on every chain, its danger, outlook, history
-    and alerts, in the browser. With no wallet named: the config's wallets and CeFi loans."""
+    """A local, read-only dashboard of every loan in the browser.
+
+    Every loan of the loan book on every chain: its danger, outlook, history and alerts. With no
+    wallet named: the config's wallets and CeFi loans.
+    """
     book = load_loan_book(config)
     named = [parse_account(a) for a in addresses or ()]
     if wallets:

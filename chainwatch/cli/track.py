@@ -89,8 +89,11 @@ def track(
     wide: Annotated[bool, typer.Option(help="Table: every column (max LTV, headroom) and full precision.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Show the BTC-backed lending positions of wallets on one or several chains, each chain read at
-    one block. A chain that cannot be read is reported (exit code 4); the others still show."""
+    """Show the BTC-backed lending positions of wallets, on one or several chains.
+
+    Each chain is read at one block. A chain that cannot be read is reported (exit code 4); the
+    others still show.
+    """
     book = load_loan_book(config)  # with no wallet named: the config's wallets and CeFi loans
     named = [parse_account(a) for a in addresses or ()]  # names resolve at the snapshot's block
     if wallets:

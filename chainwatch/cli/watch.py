@@ -367,8 +367,10 @@ def check(
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Read once, every chain at once; exit 3 when any position is past a threshold, else 4
-    when a chain or a position could not be read, 0 when all were read and all are fine.
+    """Read once, every chain at once: exit 3 past a threshold, 4 not all read, 0 all fine.
+
+    Exit 3 when any position is past a threshold, else 4 when a chain or a position could not
+    be read, 0 when all were read and all are fine.
 
     With several thresholds, "past" means past the lowest one (a CeFi loan's own lines count).
     With no wallet named, the config's wallets and CeFi loans. Meant for cron and CI.
@@ -489,9 +491,11 @@ def history(
     address_book: AddressBookOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """LTV, health factor, BTC price, debt and collateral over time, from the stored history
-    (with no wallet named, of the config's wallets and CeFi loans); or, with --alerts, every
-    notification and whether it was delivered."""
+    """Stored readings over time, or (--alerts) every notification and whether it was delivered.
+
+    LTV, health factor, BTC price, debt and collateral from the history database; with no wallet
+    named, of the config's wallets and CeFi loans.
+    """
     from chainwatch.history import HistoryStore
     from chainwatch.history.plot import write_plot
     from chainwatch.history.report import history_csv, history_document, history_table
