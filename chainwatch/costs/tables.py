@@ -85,7 +85,7 @@ def _break_even_table(report: dict[str, Any], width: int) -> RenderableType:
     columns += [
         Column(escape(offer), side(offer), keep=len(offers) - i, justify="left") for i, offer in enumerate(offers)
     ]
-    title = "break-even: the DeFi market is cheaper than the CeFi offer for loans…"
+    title = "break-even: DeFi cheaper than CeFi for loans"
     return fitted_table(title, columns, markets, width)
 
 
