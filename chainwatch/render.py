@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chainwatch.model import ChainReading, Holding, Position, Snapshot
-from chainwatch.tablefit import Column, compact_table, dropped_note, fit_columns
+from chainwatch.tablefit import Column, column_widths, compact_table, dropped_note, fit_columns
 
 
 def money(value: Decimal | None) -> str:
@@ -98,53 +98,54 @@ def _liquidation_btc(price: str, position: Position) -> str:
     return f"{price}\n[dim]{escape(backing)}[/]" if backing else price
 
 
-def positions_table(
-    snapshot: Snapshot, *, width: int = 80, wide: bool = False, labels: Mapping[str, str] | None = None
+def _heading(snapshot: Snapshot) -> Text:
+    """The line a chain's tables stand under: which chain, read at which block and when."""
+    return Text(
+        f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC",
+        style="bold",
+    )
+
+
+def readings_table(
+    readings: Sequence[ChainReading], *, width: int = 80, wide: bool = False, labels: Mapping[str, str] | None = None
 ) -> RenderableType:
-    """The snapshot's positions, one table per wallet, within `width` columns (see module doc),
-    under a heading naming the chain, its block and time; a wallet's table is titled with its
-    full address and its label from `labels` (by address)."""
+    """Positions grouped by chain, each group under its chain's block and time, one table per
+    wallet titled with its full address and its label from `labels` (by address); a chain with
+    no position says so; under them, in red, each chain that could not be read and why.
+
+    Every table of every chain has the same columns at the same widths: the columns that do
+    not fit `width` go from all of them alike (one note says which), and a figure lines up
+    with the same figure of every other wallet and chain above and below it."""
     labels = {account.lower(): label for account, label in (labels or {}).items()}
 
     def title(account: str) -> str:
         label = labels.get(account.lower())
         return escape(f"{account} · {label}" if label else account) or "loans without a wallet"
 
+    snapshots = [reading.snapshot for reading in readings if reading.snapshot is not None]
+    positions = [position for snapshot in snapshots for position in snapshot.positions]
+
+    def wallet_tables(snapshot: Snapshot, chosen: Sequence[Column[Position]]) -> list[Table]:
+        widths = column_widths(chosen, positions)
+        by_account: dict[str, list[Position]] = {}
+        for position in snapshot.positions:
+            by_account.setdefault(position.account, []).append(position)
+        return [compact_table(title(account), chosen, rows, widths) for account, rows in by_account.items()]
+
     columns = position_columns(wide)
-    by_account: dict[str, list[Position]] = {}
-    for position in snapshot.positions:
-        by_account.setdefault(position.account, []).append(position)
-
-    def tables(chosen: Sequence[Column[Position]]) -> list[Table]:
-        return [compact_table(title(account), chosen, rows) for account, rows in by_account.items()]
-
-    kept = fit_columns(columns, tables, width)
-    heading = Text(f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC")
-    parts: list[RenderableType] = [heading, *tables(kept)]
-    note = dropped_note(columns, kept)
+    kept = fit_columns(columns, lambda chosen: [t for s in snapshots for t in wallet_tables(s, chosen)], width)
+    parts: list[RenderableType] = []
+    for snapshot in snapshots:
+        if snapshot.positions:
+            parts += [_heading(snapshot), *wallet_tables(snapshot, kept)]
+        else:
+            parts.append(Text(f"{snapshot.chain} · block {snapshot.block_number}: no positions", style="bold"))
+        parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
+        parts += [Text(f"✗ {unreadable}", style="red") for unreadable in snapshot.unreadable]
+        parts.append(Text(""))
+    note = dropped_note(columns, kept) if positions else None
     if note is not None:
         parts.append(note)
-    parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
-    parts += [Text(f"✗ {unreadable}", style="red") for unreadable in snapshot.unreadable]
-    return Group(*parts)
-
-
-def readings_table(
-    readings: Sequence[ChainReading], *, width: int = 80, wide: bool = False, labels: Mapping[str, str] | None = None
-) -> RenderableType:
-    """Positions grouped by chain, each group under its chain's block and time; a chain with no
-    position says so; under them, in red, each chain that could not be read and why."""
-    parts: list[RenderableType] = []
-    for reading in readings:
-        if reading.snapshot is None:
-            continue
-        if reading.snapshot.positions:
-            parts.append(positions_table(reading.snapshot, width=width, wide=wide, labels=labels))
-        else:
-            snapshot = reading.snapshot
-            parts.append(Text(f"{snapshot.chain} · block {snapshot.block_number}: no positions"))
-            parts += [Text(f"⚠ {warning}", style="yellow") for warning in snapshot.warnings]
-        parts.append(Text(""))
     parts += [
         Text(f"✗ {reading.chain}: could not be read: {reading.error}", style="red")
         for reading in readings

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +20,7 @@ from rich.console import Group, RenderableType
 from rich.live import Live
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 from rich.text import Text
 
 from chainwatch.alerts import Event, EventKind, Line, LineKind, Thresholds, compose
@@ -70,7 +71,7 @@ from chainwatch.snapshot import (
     read_chains,
     resolve_wallets,
 )
-from chainwatch.tablefit import Column, fitted_table
+from chainwatch.tablefit import Column, column_widths, compact_table, dropped_note, fit_columns
 from chainwatch.timetext import parse_duration, parse_time
 
 if TYPE_CHECKING:  # the history store and the watch loop load SQLAlchemy: only their commands import them
@@ -158,23 +159,49 @@ def _alert_cell(lines: list[Line]) -> str:
 
 
 def _status_table(reading: Reading, watch: Watch, width: int = 160) -> RenderableType:
-    """The live display: each chain's positions within `width` columns (whole columns dropped,
-    never a cut figure) under its block, each with the most severe line it is past; under each
-    chain its read error and its oracle warnings."""
-    return Group(
-        *(part for chain in watch.chains for part in _chain_status(chain, reading.of(chain.chain.name), width))
-    )
+    """The live display: each chain's positions under its block, each with the most severe line
+    it is past; under each chain its read error and its oracle warnings. Every chain's table
+    has the same columns at the same widths within `width` (whole columns dropped from all
+    alike, never a cut figure), so the chains' figures line up."""
+    results = [(chain, reading.of(chain.chain.name)) for chain in watch.chains]
+    rows = {
+        chain.chain.name: list(result.snapshot.positions) if result and result.snapshot else []
+        for chain, result in results
+    }
+    positions = [position for chain_rows in rows.values() for position in chain_rows]
+
+    def tables(chosen: Sequence[Column[Position]]) -> list[Table]:
+        widths = column_widths(chosen, positions)
+        return [
+            compact_table(_chain_title(chain, result), chosen, rows[chain.chain.name], widths)
+            for chain, result in results
+        ]
+
+    trackers = {id(p): chain.tracker for chain, _ in results for p in rows[chain.chain.name]}
+    columns = _status_columns(lambda p: _alert_cell(trackers[id(p)].crossed(p)))
+    kept = fit_columns(columns, tables, width)
+    parts: list[RenderableType] = []
+    for (_, result), table in zip(results, tables(kept), strict=True):
+        snapshot = result.snapshot if result else None
+        notes = [f"[red]read failed: {escape(result.error)}[/]"] if result and result.error else []
+        notes += [f"[yellow]⚠ {escape(w)}[/]" for w in (snapshot.warnings if snapshot else ())]
+        parts += [table, *(Text.from_markup(note) for note in notes)]
+    note = dropped_note(columns, kept)
+    return Group(*parts, *([note] if note else []))
 
 
-def _chain_status(chain: ChainWatch, result: ChainResult | None, width: int) -> list[RenderableType]:
+def _chain_title(chain: ChainWatch, result: ChainResult | None) -> str:
     snapshot = result.snapshot if result else None
     if result is None:
-        title = f"{chain.chain.name} · waiting for the first reading"
-    elif snapshot is None:
-        title = f"{chain.chain.name} · not read"
-    else:
-        title = f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC"
-    columns: list[Column[Position]] = [
+        return f"{chain.chain.name} · waiting for the first reading"
+    if snapshot is None:
+        return f"{chain.chain.name} · not read"
+    return f"{snapshot.chain} · block {snapshot.block_number} · {snapshot.timestamp:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _status_columns(alert: Callable[[Position], str]) -> list[Column[Position]]:
+    """The live display's columns; `alert` is a position's alert cell (its own chain's lines)."""
+    return [
         Column("account", lambda p: short_address(p.account), keep=8, justify="left"),
         Column("market", lambda p: escape(p.protocol), keep=7, justify="left"),
         Column("LTV", lambda p: percent(p.ltv), keep=6),
@@ -182,12 +209,8 @@ def _chain_status(chain: ChainWatch, result: ChainResult | None, width: int) -> 
         Column("health", lambda p: health(p.health_factor), keep=5),
         Column("BTC price", lambda p: whole_money(p.btc_price_usd), keep=2),
         Column("liq. BTC", lambda p: whole_money(p.liquidation_price_btc), keep=4),
-        Column("alert", lambda p: _alert_cell(chain.tracker.crossed(p)), keep=9),
+        Column("alert", alert, keep=9),
     ]
-    notes = [f"[red]read failed: {escape(result.error)}[/]"] if result and result.error else []
-    notes += [f"[yellow]⚠ {escape(w)}[/]" for w in (snapshot.warnings if snapshot else ())]
-    table = fitted_table(title, columns, list(snapshot.positions) if snapshot else [], width)
-    return [table, *(Text.from_markup(note) for note in notes)]
 
 
 def _log_lines(reading: Reading) -> list[str]:
@@ -318,6 +341,7 @@ def watch(
             f"watching {len(accounts)} wallet(s){cefi} on {watcher.names} every {interval:g}s; history in {store.location}; "
             f"alerts to {', '.join(notifier.targets) or 'the terminal only'}",
             highlight=False,
+            soft_wrap=True,
         )
 
         def log(reading: Reading) -> None:
@@ -453,7 +477,16 @@ def _emit_check(
         text.append(f"{label}: {message.body}\n")
         if not output:
             stdout.print(f"[red]{label}[/] {escape(message.body)}", highlight=False)
-    if not events and not output and not any(r.error for r in readings):
+    unread = [r.chain for r in readings if r.error]
+    if not events and not output and unread:  # fine as far as it could see: say how far that was
+        stderr.print(
+            f"{'the 1 position read is' if len(crossed) == 1 else f'the {len(crossed)} positions read are'} "
+            f"below {thresholds.lines[0].describe()}; "
+            f"[red]not read: {escape(', '.join(unread))}[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif not events and not output:
         stderr.print(f"all {len(crossed)} positions below {thresholds.lines[0].describe()}")
     if output:
         emit("\n".join(text), output)

@@ -3,6 +3,7 @@ disagree; only here are its figures rounded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +33,14 @@ def _compounding(option: dict[str, Any]) -> str:
     return option["compounding"] + (" (given)" if option["compounding_source"] == "given" else "")
 
 
+OVER_MAX_LOAN = "†"
+
+
 def _option_name(option: dict[str, Any], cheapest: str | None) -> str:
+    """The option's name, starred where cheapest, marked † where the collateral does not allow
+    the loan: a mark and not words, so the name column leaves room for the costs at 80 columns."""
     name = option["name"] + (" ★" if option["name"] == cheapest else "")
-    return name if option["fits"] else name + " (over max loan)"
+    return name if option["fits"] else f"{name} {OVER_MAX_LOAN}"
 
 
 def _options_table(report: dict[str, Any], width: int) -> RenderableType:
@@ -57,26 +63,30 @@ def _options_table(report: dict[str, Any], width: int) -> RenderableType:
     return fitted_table(title, columns, report["options"], width)
 
 
-_SIDES = {
-    "above": "DeFi cheaper above {size}",
-    "below": "DeFi cheaper below {size}",
-    "always": "DeFi cheaper at any size",
-    "never": "CeFi cheaper at any size",
-}
+_SIDES = {"above": "above {size}", "below": "below {size}", "always": "of any size", "never": "of no size"}
 
 
 def _break_even_table(report: dict[str, Any], width: int) -> RenderableType:
-    columns: list[Column[dict[str, Any]]] = [
-        Column("DeFi market", lambda row: escape(row["defi"]), keep=2, justify="left"),
-        Column("CeFi offer", lambda row: escape(row["cefi"]), keep=1, justify="left"),
-        Column(
-            "",
-            lambda row: _SIDES[row["defi_cheaper"]].format(size=money(_d(row["loan_usd"]))),
-            keep=3,
-            justify="left",
-        ),
+    """One row per DeFi market, one column per CeFi offer: the loan sizes at which the market
+    beats the offer. A grid and not a row per pair, so a market is read across in one line
+    (seven markets and three offers are seven rows, not twenty-one)."""
+    pairs = {(row["defi"], row["cefi"]): row for row in report["break_even"]}
+    markets = list(dict.fromkeys(row["defi"] for row in report["break_even"]))
+    offers = list(dict.fromkeys(row["cefi"] for row in report["break_even"]))
+
+    def side(offer: str) -> Callable[[str], str]:
+        def cell(market: str) -> str:
+            row = pairs.get((market, offer))
+            return "-" if row is None else _SIDES[row["defi_cheaper"]].format(size=money(_d(row["loan_usd"])))
+
+        return cell
+
+    columns: list[Column[str]] = [Column("DeFi market", escape, keep=len(offers) + 1, justify="left")]
+    columns += [
+        Column(escape(offer), side(offer), keep=len(offers) - i, justify="left") for i, offer in enumerate(offers)
     ]
-    return fitted_table("break-even loan size", columns, report["break_even"], width)
+    title = "break-even: DeFi cheaper than CeFi for loans"
+    return fitted_table(title, columns, markets, width)
 
 
 def comparison_tables(report: dict[str, Any], width: int = 80) -> Group:
@@ -86,6 +96,8 @@ def comparison_tables(report: dict[str, Any], width: int = 80) -> Group:
     if report["break_even"]:
         parts.append(_break_even_table(report, width))
     notes = [Text(f"cheapest: {report['cheapest'] or 'none the collateral allows'}")]
+    if not all(o["fits"] for o in report["options"]):
+        notes.append(Text(f"{OVER_MAX_LOAN} the collateral does not allow this loan there (over its max loan)"))
     if any(o["compounding_source"] == "given" for o in report["options"]):
         notes.append(Text("(given): --compounding overrides the market's own compounding"))
     if any(o["gas_source"] == PUBLISHED for o in report["options"]):
@@ -127,7 +139,6 @@ def _chain_note(chain: dict[str, Any], several: bool) -> Text | None:
     l1_fee = (
         "; execution gas only, the rollup's L1 data fee is not counted" if chain["gas_excludes_l1_data_fee"] else ""
     )
-    return Text(
-        f"{where}gas price {_gwei(gas['low'])} / {_gwei(gas['median'])} / {_gwei(gas['high'])} gwei "
-        f"(low / median / high), ETH ${Decimal(chain['eth_price_usd']):,.2f}{l1_fee}"
-    )
+    low, median, high = (_gwei(gas[k]) for k in ("low", "median", "high"))
+    price = f"{median} gwei" if low == high else f"{low} / {median} / {high} gwei (low / median / high)"
+    return Text(f"{where}gas price {price}, ETH ${Decimal(chain['eth_price_usd']):,.2f}{l1_fee}")

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chainwatch.render import health, money, percent
+from chainwatch.render import health, money, percent, short_address
 from chainwatch.risk.scenarios import Status
 
 _STATUS_COLOURS = {
@@ -76,11 +76,13 @@ def _summary(p: dict[str, Any]) -> Table:
         )
         if w["add_btc"] is not None:
             after = w["liquidation_price_after_add_btc"]
-            rows.append(("… or add BTC", f"{w['add_btc']:,.8f} → liq. {money(after)}"))
-    if p["chain_id"] is not None:  # read from a chain, not typed in by hand
-        rows.insert(0, ("read at", f"{p['chain']} · block {p['block']} · {p['timestamp']:%Y-%m-%d %H:%M:%S} UTC"))
+            rows.append(("… or add BTC", f"{w['add_btc']:,.8f} BTC → liq. {money(after)}"))
+    chain = ""
+    if p["chain_id"] is not None:  # read from a chain, not typed in by hand: the title names it
+        chain = p["chain"]
+        rows.insert(0, ("read at", f"block {p['block']} · {p['timestamp']:%Y-%m-%d %H:%M:%S} UTC"))
     name = "" if p["market"].startswith("0x") else p["market"]  # a CeFi loan's name tells loans apart
-    return _facts(" · ".join(part for part in (p["protocol"], name, p["account"]) if part), rows)
+    return _facts(" · ".join(part for part in (chain, p["protocol"], name, p["account"]) if part), rows)
 
 
 def _interest(p: dict[str, Any], compounding: str) -> Table:
@@ -149,11 +151,15 @@ def _portfolio(report: dict[str, Any]) -> Table:
         title = f"[red]partial: only the {count} position{'s' * (count != 1)} read{where}, not the whole portfolio[/]"
     else:
         title = f"all {count} positions{where}"
-    worst_name = " · ".join([worst["chain"]] * (worst["chain_id"] is not None) + [worst["protocol"], worst["account"]])
+    # the address short: the position's own title above spells it in full
+    worst_name = " · ".join(
+        [worst["chain"]] * (worst["chain_id"] is not None) + [worst["protocol"], short_address(worst["account"])]
+    )
     rows = [
         ("collateral / debt", f"{money(portfolio['collateral_usd'])} / {money(portfolio['debt_usd'])}"),
         ("LTV", percent(portfolio["ltv"])),
-        ("worst position", f"{escape(worst_name)} (health {health(worst['health_factor'])})"),
+        ("worst position", escape(worst_name)),
+        ("its health factor", health(worst["health_factor"])),
         ("first liquidation at BTC", money(portfolio["first_liquidation_price_btc"])),
         ("last liquidation at BTC", money(portfolio["last_liquidation_price_btc"])),
     ]

@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
+from tests.helpers.two_chains import address_book
+
 LABELS = ("A", "B", "E", "F")  # Aave with one and two collateral assets, Morpho, the Comet
 COMPACT = ("market", "collateral", "debt", "LTV", "liq. LTV", "health", "liq. BTC")
 
@@ -114,3 +116,47 @@ def test_scan_rpc_check_and_history_fit(chain, tmp_path, columns):
     for reading in history["readings"]:
         assert f"{rounded(reading['ltv'], '0.0001') * 100:.2f}%" in table
         assert f"{rounded(reading['health_factor'], '0.001')}" in table
+
+
+@pytest.fixture
+def both_chains(chain, chain_l2, tmp_path):
+    book = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    return ["--chain", "devnet", "--chain", "devnet-l2", "--address-book", str(book)]
+
+
+def test_two_chains_tables_share_their_columns_and_line_up(chain, both_chains):
+    """Every wallet table of both chains has the same columns at the same places (one note for
+    what did not fit), so a figure is read down the page; the positions are the JSON's."""
+    wallets = [chain.deployment.demo_wallets[label] for label in ("A", "E")]  # on both chains
+    document = json.loads(chainwatch(200, "track", *wallets, *both_chains, "--format", "json"))
+    assert {p["chain"] for p in document["positions"]} == {"devnet", "devnet-l2"}
+    for wide in ([], ["--wide"]):
+        table = chainwatch(80, "track", *wallets, *both_chains, *wide)
+        assert_fits(table, 80)
+        headers = {line.rstrip() for line in table.splitlines() if line.startswith("market ")}
+        assert len(headers) == 1, headers  # one header, at one width, over every table
+        assert table.count("too narrow for") <= 1
+        for position in document["positions"]:
+            assert f"{rounded(position['ltv'], '0.0001') * 100:.2f}%" in table
+
+
+def test_compare_of_two_chains_marks_what_the_collateral_does_not_allow(both_chains):
+    args = ["compare", "--loan", "50000", "--btc", "1", *both_chains]
+    document = json.loads(chainwatch(200, *args, "--format", "json"))
+    table = chainwatch(80, *args)
+    assert_fits(table, 80)
+    options = table[: table.index("break-even:")].splitlines()
+    rows = {line.split("  ")[0].removesuffix(" ★").removesuffix(" †"): line for line in options}
+    over = [o for o in document["options"] if not o["fits"]]
+    assert over and "† the collateral does not allow this loan there" in table
+    for option in document["options"]:  # the interest stays at 80 columns, beside the total
+        line = rows[option["name"]]
+        assert ("†" in line) == (not option["fits"])
+        assert f"${rounded(option['interest_usd'], '0.01'):,}" in line
+        assert f"${rounded(option['total_usd'], '0.01'):,}" in line
+    # break-even: one row per DeFi market, each CeFi offer's size in its own column
+    markets = {row["defi"] for row in document["break_even"]}
+    for market in markets:
+        (line,) = [line for line in table.splitlines() if line.startswith(f"{market}  ") and "above" in line]
+        for row in (r for r in document["break_even"] if r["defi"] == market):
+            assert f"above ${rounded(row['loan_usd'], '0.01'):,}" in line

@@ -51,7 +51,9 @@ def test_table_and_plot(cli, tmp_path):
     code, out, _ = cli(*offline(tmp_path, "--plot", str(png)))
     assert code == 0
     assert "$394.52" in out and "$446.58" in out and "cheapest: Lender A" in out
-    assert "DeFi cheaper above $13,518.52" in out
+    assert "break-even: DeFi cheaper" in out
+    break_even = out[out.index("break-even:") :].splitlines()
+    assert next(line for line in break_even if line.startswith("defi ")).split() == ["defi", "above", "$13,518.52"]
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 

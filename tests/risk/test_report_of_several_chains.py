@@ -61,10 +61,14 @@ def test_two_chains_read_whole():
     assert (portfolio["worst_position"]["chain"], portfolio["worst_position"]["chain_id"]) == ("ethereum", 1)
     assert D(portfolio["first_liquidation_price_btc"]).quantize(D("0.01")) == D("62222.22")
     out = text(report)
-    assert "ethereum · block 21000000 · 2026-01-01 08:00:11 UTC" in out
-    assert "base · block 24000000 · 2026-01-01 08:00:13 UTC" in out
+    # each position titled with its chain, once; under it the block and time it was read at
+    assert out.index("ethereum · aave-v3 · 0xa") < out.index("block 21000000 · 2026-01-01 08:00:11 UTC")
+    assert out.index("base · morpho-blue · 0xa") < out.index("block 24000000 · 2026-01-01 08:00:13 UTC")
+    assert out.count("ethereum · block") == out.count("base · block") == 0
     assert "all 2 positions on ethereum, base" in out and "partial" not in out
-    assert "ethereum · aave-v3 · 0xa (health 1.607)" in out
+    worst = next(line for line in out.splitlines() if "worst position" in line)
+    assert "ethereum · aave-v3 · 0xa" in worst
+    assert "1.607" in next(line for line in out.splitlines() if "its health factor" in line)
     assert "⚠ base: WBTC/BTC feed is stale" in out
 
 

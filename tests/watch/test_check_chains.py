@@ -84,6 +84,8 @@ def test_a_dead_chain_shows_its_error_and_the_other_chain_still_prints_exit_4(ch
     assert code == 4
     assert "WBTC" in out and out.index("aave-v3") < out.index("devnet-l2: could not be read")
     assert "all 1 positions below" not in err  # a chain not read is never "all fine"
+    assert aave_ltv(chain, wallet) < D("0.4")  # the verdict on what was read, and what was not
+    assert "the 1 position read is below LTV 40%; not read: devnet-l2" in err
 
 
 def test_a_dead_chain_does_not_hide_a_loan_past_its_line_exit_3(chain, cli, tmp_path):
