@@ -76,13 +76,15 @@ def _figures(position: Position) -> list[str]:
 
 
 def _position_message(event: Event, position: Position) -> Message:
-    where = f"{position.account} on {position.protocol}"
+    # which chain: a watch reads several (ASCII only: titles become e-mail subjects and SMS); a
+    # CeFi loan without a label goes by its name
+    where = f"{position.account or position.market} on {position.protocol} ({position.chain})"
     line = event.line.describe() if event.line else ""
     tip = advice(position, event.target_ltv)
     if event.kind is EventKind.liquidatable:
         health = position.health_factor
         headline = f"is LIQUIDATABLE NOW (health factor {health:.3f})" if health is not None else "is LIQUIDATABLE NOW"
-        title = f"chainwatch LIQUIDATABLE: {where} (health factor {'-' if health is None else f'{health:.3f}'})"
+        title = f"chainwatch LIQUIDATABLE: {where}, health factor {'-' if health is None else f'{health:.3f}'}"
         restore = restore_health(position)
         add = f", or add {restore.add_btc:,.8f} BTC of collateral" if restore.add_btc is not None else ""
         extra = [f"To restore health factor 1.0: repay {money(restore.repay)} of debt{add}."]

@@ -20,7 +20,9 @@ NINETY = Thresholds().lines[1]
 
 def test_a_warning_says_where_how_bad_and_what_to_do():
     message = compose(Event(EventKind.crossed, "devnet", LOAN, line=NINETY, target_ltv=Thresholds().safe_ltv(LOAN)))
-    assert message.title == f"chainwatch WARNING: {WALLET} on spark crossed 90% of liquidation LTV (LTV 69.00%)"
+    assert (
+        message.title == f"chainwatch WARNING: {WALLET} on spark (devnet) crossed 90% of liquidation LTV (LTV 69.00%)"
+    )
     body = message.body
     assert "LTV 69.00% (liquidation at 75.00%, health factor 1.087)" in body
     assert "liquidation price $46,000.00" in body  # 34,500 / 0.75
@@ -35,7 +37,7 @@ def test_liquidatable_names_what_restores_health_factor_one_then_the_safe_target
     event = Event(EventKind.liquidatable, "devnet", under, line=LIQUIDATION, target_ltv=Thresholds().safe_ltv(under))
     message = compose(event)
     assert event.notify_type == "failure"
-    assert message.title == f"chainwatch LIQUIDATABLE: {WALLET} on spark (health factor 0.957)"
+    assert message.title == f"chainwatch LIQUIDATABLE: {WALLET} on spark (devnet), health factor 0.957"
     # Repay 34,500 - 33,000 = 1,500; or add 1,500 / (44,000 x 0.75) = 0.04545455 BTC (rounded up).
     assert "To restore health factor 1.0: repay $1,500.00 of debt, or add 0.04545455 BTC of collateral." in message.body
     assert with_debt_repaid(under, D(1500)).health_factor == 1

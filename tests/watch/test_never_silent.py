@@ -67,7 +67,7 @@ def test_a_failed_delivery_is_sent_when_the_watch_restarts_with_a_working_target
     with store:
         second.tick()
     assert [body["title"] for body in webhook.bodies] == [
-        f"chainwatch WARNING: {position.account} on aave-v3 crossed LTV 30% (LTV 40.00%)"
+        f"chainwatch WARNING: {position.account} on aave-v3 ({position.chain}) crossed LTV 30% (LTV 40.00%)"
     ]
     assert webhook.ids() == [1]  # the first watch's outbox row, not a new alert
 
@@ -147,7 +147,9 @@ def test_liquidatable_now_is_a_failure_naming_what_restores_health_factor_one(ch
     assert at.health_factor < 1
     (post,) = webhook.bodies
     assert post["type"] == "failure"
-    assert post["title"] == f"chainwatch LIQUIDATABLE: {wallet} on aave-v3 (health factor {at.health_factor:.3f})"
+    assert (
+        post["title"] == f"chainwatch LIQUIDATABLE: {wallet} on aave-v3 (devnet), health factor {at.health_factor:.3f}"
+    )
     # Hand-worked: HF = 1 needs debt = liquidation-weighted collateral (1 WBTC x price x LT).
     (wbtc,) = at.collateral
     shortfall = at.debt_usd - wbtc.value_usd * wbtc.liquidation_threshold

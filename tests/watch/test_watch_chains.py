@@ -64,7 +64,7 @@ def test_both_chains_are_stored_and_a_devnet_l2_crossing_is_sent_once(chain, cha
     (crossed,) = [q.event for r in readings for q in r.events]
     assert crossed.chain == "devnet-l2" and crossed.position.account == wallet
     (post,) = webhook.bodies
-    assert post["title"].startswith(f"chainwatch WARNING: {wallet} on aave-v3 crossed LTV 60%")
+    assert post["title"].startswith(f"chainwatch WARNING: {wallet} on aave-v3 (devnet-l2) crossed LTV 60%")
     assert "on devnet-l2" in post["message"]
 
 
@@ -89,7 +89,7 @@ def test_a_dead_devnet_l2_is_told_after_n_readings_while_devnet_is_stored_and_al
         crossed = [q.event for q in watch.tick().events]
         assert [(e.kind.value, e.chain) for e in crossed] == [("crossed", "devnet")]
         assert len(store.stored_blocks(31337)) == 5 and len(store.stored_blocks(31338)) == 1
-    assert titles(webhook)[1].startswith(f"chainwatch WARNING: {wallet} on aave-v3 crossed LTV 60%")
+    assert titles(webhook)[1].startswith(f"chainwatch WARNING: {wallet} on aave-v3 (devnet) crossed LTV 60%")
 
     # Restarted: both chains' state resumes. Nothing repeats, though devnet's loan is still past
     # its line and devnet-l2 is still blind; devnet-l2 reading again is told once.

@@ -146,4 +146,7 @@ def test_a_loan_closed_while_no_watch_ran_is_told_at_the_next_start(chain, tmp_p
         reading = second.tick()
         assert reading.chains[0].snapshot.positions == ()
     (post,) = webhook.bodies
-    assert post["type"] == "info" and post["title"] == f"chainwatch: {wallet} on aave-v3 no longer has an open loan"
+    assert (
+        post["type"] == "info"
+        and post["title"] == f"chainwatch: {wallet} on aave-v3 (devnet) no longer has an open loan"
+    )
