@@ -28,6 +28,9 @@ SATOSHI = Decimal("0.00000001")
 class Message:
     title: str
     body: str
+    # what the borrower can do, each a line of the body too (repay or add to get back to safety):
+    # for a reader that shows the title and the actions alone (`check`)
+    actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def _position_message(event: Event, position: Position) -> Message:
     lines = [f"{owner} {position.protocol} (market {position.market}) {headline}."]
     if not event.closed:
         lines += _figures(position) + extra
-    return Message(title=title, body="\n".join(lines))
+    return Message(title=title, body="\n".join(lines), actions=tuple(extra) if not event.closed else ())
 
 
 _WATCH_TITLES = {

@@ -471,12 +471,15 @@ def _emit_check(
     text = [render_text(readings_table(readings, width=TEXT_FILE_WIDTH, labels=labels))] if output else []
     if not output:
         stdout.print(readings_table(readings, width=stdout.width, labels=labels))
-    for event in events:
+    for event in events:  # the notification's title, then what to do: the table has the figures
         message = compose(event)
         label = "LIQUIDATABLE" if event.kind is EventKind.liquidatable else "PAST THRESHOLD"
-        text.append(f"{label}: {message.body}\n")
+        what = message.title.split(": ", 1)[1]
+        text.append("\n".join([f"{label}: {what}", *(f"  {action}" for action in message.actions)]) + "\n")
         if not output:
-            stdout.print(f"[red]{label}[/] {escape(message.body)}", highlight=False)
+            stdout.print(f"[red]{label}[/] {escape(what)}", highlight=False)
+            for action in message.actions:
+                stdout.print(f"  {escape(action)}", highlight=False)
     unread = [r.chain for r in readings if r.error]
     if not events and not output and unread:  # fine as far as it could see: say how far that was
         stderr.print(

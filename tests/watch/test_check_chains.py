@@ -63,8 +63,8 @@ def test_a_loan_past_its_line_on_devnet_l2_only_exits_3_and_is_named(chain, chai
     assert code == 3, err
     assert "devnet · block" in out and "devnet-l2 · block" in out  # both chains' tables
     (past,) = [line for line in out.splitlines() if line.startswith("PAST THRESHOLD")]
-    assert wallet in past and chain_l2.deployment.markets["aave-v3"].pool in past  # the devnet-l2 loan, named ...
-    assert "on devnet-l2" in out[out.index("PAST THRESHOLD") :]  # ... with its chain
+    assert f"{wallet} on aave-v3 (devnet-l2) crossed LTV 60%" in past  # the devnet-l2 loan, with its chain
+    assert "To get back to a safe LTV" in out[out.index("PAST THRESHOLD") :]  # ... and what to do
 
 
 def test_a_dead_chain_shows_its_error_and_the_other_chain_still_prints_exit_4(chain, cli, tmp_path):
