@@ -535,6 +535,7 @@ def history(
     from chainwatch.history import HistoryStore
     from chainwatch.history.plot import write_plot
     from chainwatch.history.report import history_csv, history_document, history_table
+    from chainwatch.history.store import existing_database
 
     book = load_loan_book(config)
     account = parse_account(address) if address else None
@@ -552,15 +553,18 @@ def history(
     if any(is_name(owner) for owner in named):
         named = _wallets(named, [config_chain(chain, book, address_book)], rpc)
     first, last = (parse_time(since) if since else None), (parse_time(until) if until else None)
-    with HistoryStore.open(db or book.db) as store:
+    rows: list[HistoryRow] = []
+    database = existing_database(db or book.db)  # none yet: nothing stored, and none created
+    if database is not None:
+        with HistoryStore.open(database) as store:
 
-        def stored(owner: str) -> list[HistoryRow]:
-            return store.history(owner, chain=chain, since=first, until=last)
+            def stored(owner: str) -> list[HistoryRow]:
+                return store.history(owner, chain=chain, since=first, until=last)
 
-        rows = [row for owner in named for row in stored(owner)]
-        names = {loan.name for loan in loans}  # a CeFi loan's account is its label, often empty
-        for label in dict.fromkeys(loan.label for loan in loans):
-            rows += [row for row in stored(label) if row.market in names]
+            rows = [row for owner in named for row in stored(owner)]
+            names = {loan.name for loan in loans}  # a CeFi loan's account is its label, often empty
+            for label in dict.fromkeys(loan.label for loan in loans):
+                rows += [row for row in stored(label) if row.market in names]
     rows.sort(key=lambda row: (row.timestamp, row.block_number, row.account, row.protocol, row.market))
     if plot:
         write_plot(rows, plot)
@@ -582,9 +586,13 @@ def _emit_alerts(
     from chainwatch.history import HistoryStore
     from chainwatch.history.alerts_report import alerts_csv, alerts_document, alerts_table
     from chainwatch.history.outbox import alert_log
+    from chainwatch.history.store import existing_database
 
-    with HistoryStore.open(db) as store:
-        rows = alert_log(store, account, chain)
+    rows: list[dict[str, Any]] = []
+    database = existing_database(db)  # none yet: nothing queued, and none created
+    if database is not None:
+        with HistoryStore.open(database) as store:
+            rows = alert_log(store, account, chain)
     emit_rows(
         rows,
         output_format,

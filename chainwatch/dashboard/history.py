@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from chainwatch.errors import ChainwatchError
 from chainwatch.history.lock import ADVISORY_KEY, LOCK_SUFFIX
 from chainwatch.history.outbox import alert_log
-from chainwatch.history.store import HistoryRow, HistoryStore, database_url
+from chainwatch.history.store import HistoryRow, HistoryStore, database_url, existing_database
 
 PROC_LOCKS = Path("/proc/locks")
 
@@ -44,9 +44,8 @@ class HistorySource:
     def store(self) -> HistoryStore:
         with self._lock:
             if self._store is None:
-                database = self.url.database
-                if self.url.get_backend_name() == "sqlite" and database and not Path(database).exists():
-                    raise NoHistoryError(f"no history yet: `chainwatch watch --db {database}` records it")
+                if existing_database(self.url) is None:
+                    raise NoHistoryError(f"no history yet: `chainwatch watch --db {self.url.database}` records it")
                 self._store = HistoryStore.open(self.url)
             return self._store
 

@@ -79,6 +79,16 @@ def database_url(given: str | None = None) -> URL:
     return url
 
 
+def existing_database(given: str | URL | None = None) -> URL | None:
+    """The history database to read, or None when it is a SQLite file that does not exist yet:
+    a command that only reads (history, the dashboard) must not leave an empty one behind."""
+    url = given if isinstance(given, URL) else database_url(given)
+    database = url.database
+    if url.get_backend_name() == "sqlite" and database and database != ":memory:" and not Path(database).exists():
+        return None
+    return url
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     """WAL, full sync, enforced foreign keys, and transactions that really are transactions.
 

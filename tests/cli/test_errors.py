@@ -247,3 +247,15 @@ def test_ctrl_c_during_a_read_is_interrupted_not_a_traceback(tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err
+
+
+@pytest.mark.parametrize("alerts", [[], ["--alerts"]], ids=["readings", "alerts"])
+def test_history_of_a_database_not_made_yet_says_so_and_makes_none(cli, tmp_path, alerts):
+    """Reading a history that a watch has not created yet is not an error, and creates nothing."""
+    db = tmp_path / "not-yet.sqlite3"
+    code, out, err = cli("history", WALLET, *alerts, "--db", db)
+    assert code == 0 and out == ""
+    assert "no history for" in err or "no notifications stored" in err
+    code, out, err = cli("history", WALLET, *alerts, "--db", db, "--format", "json")
+    assert code == 0 and json.loads(out)["alerts" if alerts else "readings"] == []
+    assert not db.exists()
