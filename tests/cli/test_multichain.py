@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from chainwatch.devnet import controls
 from chainwatch.devnet.node import contract, rpc
 from tests.helpers.referees import morpho_liquidate_half
+from tests.helpers.two_chains import address_book, both_chains, closed_port
 
 from .test_json_schemas import assert_valid
 
@@ -27,23 +27,6 @@ pytestmark = pytest.mark.chain
 D = Decimal
 USD = 10**8  # Aave's base currency unit
 WAD = 10**18
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def book(tmp_path, devnet_url: str, l2_url: str):
-    """An address book pointing both local chains at the test's private anvils."""
-    path = tmp_path / "book.toml"
-    path.write_text(f'[chains.devnet]\nrpc = ["{devnet_url}"]\n\n[chains.devnet-l2]\nrpc = ["{l2_url}"]\n')
-    return path
-
-
-def both(path) -> list[str]:
-    return ["--chain", "devnet", "--chain", "devnet-l2", "--address-book", str(path)]
 
 
 def account_data(chain, account: str) -> tuple[int, ...]:
@@ -55,7 +38,9 @@ def test_one_track_reads_the_loans_of_both_chains_each_at_its_own_block(chain, c
     controls.mine(chain_l2.w3, 25)  # the chains' heads now differ: each must be read at its own
     wallet = chain.deployment.demo_wallets["A"]  # A borrows on both chains
     assert chain_l2.deployment.demo_wallets["A"] == wallet
-    code, out, err = cli("track", wallet, *both(book(tmp_path, chain.rpc_url, chain_l2.rpc_url)), "--format", "json")
+    code, out, err = cli(
+        "track", wallet, *both_chains(address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)), "--format", "json"
+    )
     assert code == 0, err
     document = json.loads(out)
     heads = {"devnet": chain.w3.eth.block_number, "devnet-l2": chain_l2.w3.eth.block_number}
@@ -79,9 +64,9 @@ def test_one_track_reads_the_loans_of_both_chains_each_at_its_own_block(chain, c
 
 
 def test_csv_and_table_carry_each_chain_and_its_block(chain, chain_l2, cli, tmp_path):
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
     wallet = chain.deployment.demo_wallets["E"]  # E borrows on Morpho on both chains, on Aave on devnet-l2
-    code, out, err = cli("track", wallet, *both(path), "--format", "csv")
+    code, out, err = cli("track", wallet, *both_chains(path), "--format", "csv")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {(r["chain"], r["chain_id"], r["block"], r["protocol"]) for r in rows} == {
@@ -89,7 +74,7 @@ def test_csv_and_table_carry_each_chain_and_its_block(chain, chain_l2, cli, tmp_
         ("devnet-l2", "31338", str(chain_l2.w3.eth.block_number), "morpho-blue"),
         ("devnet-l2", "31338", str(chain_l2.w3.eth.block_number), "aave-v3"),
     }
-    code, out, err = cli("track", wallet, *both(path))
+    code, out, err = cli("track", wallet, *both_chains(path))
     assert code == 0, err
     assert f"devnet · block {chain.w3.eth.block_number}" in out
     assert f"devnet-l2 · block {chain_l2.w3.eth.block_number}" in out
@@ -144,8 +129,8 @@ def test_a_cbbtc_morpho_loan_is_liquidated_by_morpho_just_below_the_price_chainw
 def test_a_chain_that_cannot_be_read_hides_nothing_and_exits_4(chain, cli, tmp_path):
     wallet = chain.deployment.demo_wallets["A"]
     dead = f"http://127.0.0.1:{closed_port()}"
-    path = book(tmp_path, chain.rpc_url, dead)
-    code, out, err = cli("track", wallet, *both(path), "--format", "json")
+    path = address_book(tmp_path, chain.rpc_url, dead)
+    code, out, err = cli("track", wallet, *both_chains(path), "--format", "json")
     assert code == 4
     assert "devnet-l2 could not be read" in err and "Traceback" not in err
     document = json.loads(out)
@@ -157,7 +142,7 @@ def test_a_chain_that_cannot_be_read_hides_nothing_and_exits_4(chain, cli, tmp_p
     assert code == 0, err
     assert document["positions"] == json.loads(alone)["positions"]  # the same block, the same figures
 
-    code, out, err = cli("track", wallet, *both(path))
+    code, out, err = cli("track", wallet, *both_chains(path))
     assert code == 4
     assert "WBTC" in out  # the devnet's loan still shows ...
     assert out.index("aave-v3") < out.index("devnet-l2: could not be read")  # ... and the error under it
@@ -183,8 +168,8 @@ def test_a_position_one_chain_could_not_read_is_named_with_its_chain(chain, chai
     wallet = chain.deployment.demo_wallets["E"]
     oracle = chain_l2.deployment.morpho_blue.oracle
     rpc(chain_l2.w3, "anvil_setCode", [oracle, "0x60006000fd"])
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
-    code, out, err = cli("track", wallet, *both(path), "--format", "json")
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    code, out, err = cli("track", wallet, *both_chains(path), "--format", "json")
     assert code == 4, err
     document = json.loads(out)
     assert [(p["chain"], p["protocol"]) for p in document["positions"]] == [

@@ -30,6 +30,11 @@ def address_book(tmp_path: Path, devnet_url: str, l2_url: str) -> Path:
     return path
 
 
+def both_chains(book: Path) -> list[str]:
+    """The command-line options reading both local chains through `book` (see address_book)."""
+    return ["--chain", "devnet", "--chain", "devnet-l2", "--address-book", str(book)]
+
+
 def aave_ltv(chain, account: str) -> Decimal:
     """debt / collateral by the Aave Pool of `chain` itself, at the latest block."""
     pool = contract(chain.w3, "Pool", chain.deployment.markets["aave-v3"].pool)

@@ -9,7 +9,6 @@ for a loan backed by BTC alone); `risk --chain X` for each chain alone at the sa
 from __future__ import annotations
 
 import json
-import socket
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from chainwatch.devnet.node import rpc
 from chainwatch.rpc import BlockReader, Call, EndpointPool
 from tests.helpers.referees import assert_matches_aave_pool
 from tests.helpers.schemas import assert_valid
+from tests.helpers.two_chains import address_book, both_chains, closed_port
 
 pytestmark = pytest.mark.chain
 
@@ -34,23 +34,6 @@ OWN = (
     "liquidation_price_btc", "margin_of_safety_usd", "margin_of_safety_fraction", "price_scenarios",
     "time_scenarios", "max_loan_for_drop", "outlook",
 )  # fmt: skip
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def book(tmp_path, devnet_url: str, l2_url: str):
-    """An address book pointing both local chains at the test's private anvils."""
-    path = tmp_path / "book.toml"
-    path.write_text(f'[chains.devnet]\nrpc = ["{devnet_url}"]\n\n[chains.devnet-l2]\nrpc = ["{l2_url}"]\n')
-    return path
-
-
-def both(path) -> list[str]:
-    return ["--chain", "devnet", "--chain", "devnet-l2", "--address-book", str(path)]
 
 
 def oracle_btc_price(chain, block: int) -> Decimal:
@@ -71,8 +54,8 @@ def pool_health(chain, account: str, block: int) -> Decimal:
 def test_risk_reads_both_chains_each_at_its_own_block(chain, chain_l2, cli, tmp_path):
     controls.mine(chain_l2.w3, 25)  # the chains' heads now differ: each must be read at its own
     wallet = chain.deployment.demo_wallets["A"]  # A borrows on Aave on both chains
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
-    code, out, err = cli("risk", wallet, *both(path), "--protocol", "aave-v3", *FAST)
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    code, out, err = cli("risk", wallet, *both_chains(path), "--protocol", "aave-v3", *FAST)
     assert code == 0, err
     document = json.loads(out)
     assert_valid("risk", document)
@@ -133,8 +116,8 @@ def test_risk_reads_both_chains_each_at_its_own_block(chain, chain_l2, cli, tmp_
 
 def test_the_table_names_each_positions_chain_and_block(chain, chain_l2, cli, tmp_path):
     wallet = chain.deployment.demo_wallets["A"]
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
-    code, out, err = cli("risk", wallet, *both(path), "--protocol", "aave-v3", "--paths", "2000")
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    code, out, err = cli("risk", wallet, *both_chains(path), "--protocol", "aave-v3", "--paths", "2000")
     assert code == 0, err
     # each position's title names its chain; the row under it, the block it was read at
     assert out.index(f"devnet · aave-v3 · {wallet}") < out.index(f"block {chain.w3.eth.block_number} · ")
@@ -145,8 +128,8 @@ def test_the_table_names_each_positions_chain_and_block(chain, chain_l2, cli, tm
 def test_a_dead_chain_leaves_a_partial_portfolio_and_exit_4(chain, cli, tmp_path):
     wallet = chain.deployment.demo_wallets["A"]
     dead = f"http://127.0.0.1:{closed_port()}"
-    path = book(tmp_path, chain.rpc_url, dead)
-    code, out, err = cli("risk", wallet, *both(path), *FAST)
+    path = address_book(tmp_path, chain.rpc_url, dead)
+    code, out, err = cli("risk", wallet, *both_chains(path), *FAST)
     assert code == 4
     assert "devnet-l2 could not be read" in err and "Traceback" not in err
     document = json.loads(out)
@@ -165,7 +148,7 @@ def test_a_dead_chain_leaves_a_partial_portfolio_and_exit_4(chain, cli, tmp_path
     alone = json.loads(out)
     assert document["positions"] == alone["positions"] and document["portfolio"] == alone["portfolio"]
 
-    code, out, err = cli("risk", wallet, *both(path), "--paths", "2000")
+    code, out, err = cli("risk", wallet, *both_chains(path), "--paths", "2000")
     assert code == 4 and err == ""  # the table names what is missing itself
     assert "partial: only the 1 position read on devnet, not the whole portfolio" in out
     assert "left out" in out and "devnet-l2 could not be read: no healthy RPC endpoint" in out
@@ -173,8 +156,8 @@ def test_a_dead_chain_leaves_a_partial_portfolio_and_exit_4(chain, cli, tmp_path
 
 def test_the_volatility_comes_from_the_next_chain_when_the_first_is_dead(chain_l2, cli, tmp_path):
     wallet = chain_l2.deployment.demo_wallets["A"]
-    path = book(tmp_path, f"http://127.0.0.1:{closed_port()}", chain_l2.rpc_url)
-    code, out, err = cli("risk", wallet, *both(path), "--protocol", "aave-v3", *FAST)
+    path = address_book(tmp_path, f"http://127.0.0.1:{closed_port()}", chain_l2.rpc_url)
+    code, out, err = cli("risk", wallet, *both_chains(path), "--protocol", "aave-v3", *FAST)
     assert code == 4 and "devnet could not be read" in err
     document = json.loads(out)
     assert document["volatility_source"] == "devnet-l2 BTC/USD feed, 30 days"
@@ -198,8 +181,8 @@ def test_a_position_one_chain_could_not_read_is_named_with_its_chain(chain, chai
     loan there is named in `errors` with its chain, its devnet loan is assessed, exit 4."""
     wallet = chain.deployment.demo_wallets["E"]
     rpc(chain_l2.w3, "anvil_setCode", [chain_l2.deployment.morpho_blue.oracle, "0x60006000fd"])
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
-    code, out, err = cli("risk", wallet, *both(path), "--protocol", "morpho-blue", *FAST)
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    code, out, err = cli("risk", wallet, *both_chains(path), "--protocol", "morpho-blue", *FAST)
     assert code == 4, err
     document = json.loads(out)
     assert_valid("risk", document)
@@ -214,7 +197,7 @@ def test_the_configs_chains_are_read_when_no_chain_is_given(chain, chain_l2, cli
     wallet = chain.deployment.demo_wallets["A"]
     config = tmp_path / "c.toml"
     config.write_text(f'chains = ["devnet", "devnet-l2"]\n\n[[wallets]]\naddress = "{wallet}"\n')
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
     code, out, err = cli("risk", "--config", config, "--address-book", path, "--protocol", "aave-v3", *FAST)
     assert code == 0, err
     assert [p["chain"] for p in json.loads(out)["positions"]] == ["devnet", "devnet-l2"]
@@ -230,8 +213,8 @@ def test_rpc_and_block_take_one_chain(cli, option):
 def test_the_plot_labels_each_line_with_its_chain(chain, chain_l2, cli, tmp_path):
     wallet = chain.deployment.demo_wallets["A"]
     target = tmp_path / "ltv.svg"
-    path = book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
-    code, _, err = cli("risk", wallet, *both(path), "--protocol", "aave-v3", *FAST, "--plot", target)
+    path = address_book(tmp_path, chain.rpc_url, chain_l2.rpc_url)
+    code, _, err = cli("risk", wallet, *both_chains(path), "--protocol", "aave-v3", *FAST, "--plot", target)
     assert code == 0, err
     svg = target.read_text()
     short = f"{wallet[:6]}…{wallet[-4:]}"
