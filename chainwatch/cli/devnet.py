@@ -77,15 +77,15 @@ def _wallet_guide(wallets: Mapping[str, str], positions: Sequence[Position]) -> 
     then three commands to try: what a newcomer needs to go on from the table."""
     from chainwatch.render import percent
 
-    lines = ["", "Demo wallets (label, address, its loans):"]
+    lines = ["", "Demo wallets (label, address, then each loan on its own line):"]
     for label, account in wallets.items():
         loans = [p for p in positions if p.account.lower() == account.lower()]
-        held = "; ".join(
-            f"{p.chain} {p.protocol}: {' + '.join(h.asset.symbol for h in p.collateral)} backing "
+        lines.append(f"  {label}  {account}  {'' if loans else 'holds WBTC, no loan'}".rstrip())
+        lines += [
+            f"       {p.chain} {p.protocol}: {' + '.join(h.asset.symbol for h in p.collateral)} backing "
             f"{' + '.join(h.asset.symbol for h in p.debt)}, LTV {percent(p.ltv)}"
             for p in loans
-        )
-        lines.append(f"  {label}  {account}  {held or 'holds WBTC, no loan'}")
+        ]
     first = next(iter(wallets.values()))
     lines += [
         "",
