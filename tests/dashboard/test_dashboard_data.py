@@ -64,9 +64,9 @@ def test_history_and_alerts_come_from_the_watch_database(chain, cli, serve, page
 
 def test_the_comparison_is_compare_at_the_same_block(devnet, cli, serve, page):
     server = serve(devnet.deployment.demo_wallets["A"], "--chain", "devnet", "--rpc", devnet.rpc_url, "--every", "60")
-    document = server.json("/api/compare?loan=25000&days=180&btc=1")
+    document = server.json("/api/compare?loan=45000&days=180&btc=1")
     code, out, err = cli(
-        "compare", "--loan", "25000", "--days", "180", "--btc", "1", "--chain", "devnet",
+        "compare", "--loan", "45000", "--days", "180", "--btc", "1", "--chain", "devnet",
         "--rpc", devnet.rpc_url, "--block", str(document["block"]), "--format", "json",
     )  # fmt: skip
     assert code == 0, err
@@ -74,7 +74,7 @@ def test_the_comparison_is_compare_at_the_same_block(devnet, cli, serve, page):
     assert_valid("compare", document)
     page.goto(server.url)
     page.click("text=CeFi vs DeFi")
-    page.fill("input[name=loan]", "25000")
+    page.fill("input[name=loan]", "45000")
     page.fill("input[name=days]", "180")
     page.fill("input[name=btc]", "1")
     page.click("button[type=submit]")
@@ -84,5 +84,13 @@ def test_the_comparison_is_compare_at_the_same_block(devnet, cli, serve, page):
         for row in (o["name"] for o in document["options"])
     }
     assert shown == {o["name"]: o["total_usd"] for o in document["options"]}
+    # an option the collateral does not allow at this size is marked, as `compare` marks it
+    marked = {o["name"] for o in document["options"] if "†" in page.inner_text(f"tr[data-option='{o['name']}'] td")}
+    assert marked == {o["name"] for o in document["options"] if o["fits"] is False}
+    assert marked and len(marked) < len(document["options"])  # $45,000 on 1 BTC: some allow it, some not
+    # the break-even grid: one row per DeFi market, one column per CeFi offer, as the JSON has them
+    for b in document["break_even"]:
+        cell = page.inner_text(f"tr[data-defi='{b['defi']}'] td[data-cefi='{b['cefi']}']")
+        assert cell.startswith(b["defi_cheaper"]) or cell in ("at any size", "at no size"), (b, cell)
     assert server.get("/api/compare?loan=abc")[0] == 400
     screenshot(page, "compare-1280x800")
