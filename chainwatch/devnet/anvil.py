@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,15 +48,19 @@ def rpc_url(port: int) -> str:
 
 
 def launch(
-    binary: Path, port: int, *, chain_id: int, state: Path | None, log: Path | None, detach: bool
+    binary: Path, port: int, *, chain_id: int, state: Path | None, log: Path | None, detach: bool, states: Path
 ) -> subprocess.Popen[bytes]:
     """Start anvil on `port` serving `chain_id`, from a saved `state` or from the fixed genesis, and wait until it answers.
 
     `detach` puts it in its own session so it outlives the command that started it (`up`).
+    `states` is where anvil keeps the past blocks' states it moves out of memory (the devnet's
+    90 days of feed history make that a gigabyte or more): a folder the caller removes when
+    the anvil stops. Without it anvil writes them under ~/.foundry/anvil/tmp and leaves them
+    there when it is stopped, so every run would leave another gigabyte behind.
     """
     if port_in_use(port):
         raise DevnetError(f"port {port} is already in use: pick another with --port")
-    args = [str(binary), "--host", HOST, "--port", str(port), "--chain-id", str(chain_id)]
+    args = [str(binary), "--host", HOST, "--port", str(port), "--chain-id", str(chain_id), "--cache-path", str(states)]
     args += ["--load-state", str(state)] if state else ["--timestamp", str(GENESIS_TIMESTAMP)]
     out: IO[bytes] | int = open(log, "ab") if log else subprocess.DEVNULL
     try:
@@ -116,9 +121,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def running(binary: Path, port: int, *, chain_id: int, state: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """An anvil that lives for the `with` block."""
-    process = launch(binary, port, chain_id=chain_id, state=state, log=None, detach=False)
-    try:
-        yield process
-    finally:
-        stop(process)
+    """An anvil that lives for the `with` block, its persisted states removed with it."""
+    with tempfile.TemporaryDirectory(prefix="chainwatch-anvil-states-") as states:
+        process = launch(binary, port, chain_id=chain_id, state=state, log=None, detach=False, states=Path(states))
+        try:
+            yield process
+        finally:
+            stop(process)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -156,7 +157,12 @@ def _up(chain: LocalChain, port: int, state: Path) -> DevnetInfo:
     run_dir = _run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     name = _run_name(chain)
-    process = anvil.launch(binary, port, chain_id=chain.chain_id, state=state, log=run_dir / f"{name}.log", detach=True)
+    states = _states_dir(chain)
+    shutil.rmtree(states, ignore_errors=True)  # a run killed without `down` left its states behind
+    states.mkdir()
+    process = anvil.launch(
+        binary, port, chain_id=chain.chain_id, state=state, log=run_dir / f"{name}.log", detach=True, states=states
+    )
     record = _RunRecord(process.pid, port, str(binary), deployment_file)
     write_atomic(run_dir / f"{name}.pid", f"{process.pid}\n".encode())
     write_atomic(run_dir / f"{name}.json", json.dumps(asdict(record), indent=2).encode())
@@ -182,7 +188,14 @@ def _down(chain: LocalChain) -> bool:
     if _alive(pid):
         os.kill(pid, signal.SIGKILL)
     _forget(chain)
+    shutil.rmtree(_states_dir(chain), ignore_errors=True)
     return True
+
+
+def _states_dir(chain: LocalChain) -> Path:
+    """Where an `up` anvil of `chain` keeps the past states it moves out of memory (see
+    anvil.launch); removed by `down`."""
+    return _run_dir() / f"{_run_name(chain)}-states"
 
 
 def _alive(pid: int) -> bool:

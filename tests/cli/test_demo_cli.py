@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,29 @@ def _track(cli, account: str, port: int) -> dict:
 
 def _debt(cli, account: str, port: int) -> Decimal:
     return Decimal(_track(cli, account, port)["positions"][0]["debt_usd"])
+
+
+def _cache_path(pid: int) -> Path:
+    """The --cache-path an anvil was started with, read from its command line."""
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    return Path(args[args.index("--cache-path") + 1])
+
+
+def test_anvils_keep_their_past_states_in_a_folder_removed_when_they_stop(devnet_run_dir, cli):
+    """anvil moves past blocks' states to disk (a gigabyte or more for the devnet's feed history)
+    and, left to itself, leaves them under ~/.foundry/anvil/tmp when stopped: every run would
+    leave more behind. Each of ours gets its own folder, removed with it."""
+    foundry_tmp = Path.home() / ".foundry" / "anvil" / "tmp"
+    before = set(foundry_tmp.iterdir()) if foundry_tmp.exists() else set()
+    with service.start() as info:  # a test's private anvil
+        private = _cache_path(info.pid)
+        assert private.is_dir()
+    assert not private.exists()
+    code, _, err = cli("devnet", "up", "--port", str(service.free_ports(len(LOCAL_CHAINS))))
+    assert code == 0, err
+    folders = [_cache_path(service.status(chain).pid) for chain in LOCAL_CHAINS]
+    assert all(folder.is_dir() for folder in folders) and len(set(folders)) == 2
+    code, _, err = cli("devnet", "down")
+    assert code == 0, err
+    assert not any(folder.exists() for folder in folders)
+    assert (set(foundry_tmp.iterdir()) if foundry_tmp.exists() else set()) == before
