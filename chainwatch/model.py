@@ -111,6 +111,9 @@ class Position:
     # it judges the loan (Aave: one basis point, an integer division in GenericLogic), so that
     # the health factor and liquidation price are the protocol's own; None: used exact.
     threshold_step: Decimal | None = None
+    # The same for the average borrow limit (Aave, every version: its reported LTV and what it
+    # lets one borrow); None: used exact.
+    ltv_step: Decimal | None = None
 
     @property
     def alert_ltvs(self) -> tuple[Decimal, ...]:
@@ -141,6 +144,11 @@ class Position:
 
     @property
     def borrow_limit_usd(self) -> Decimal:
+        """What the collateral lets one borrow in all (with an `ltv_step`, the collateral times
+        the rounded average borrow limit, as the protocol counts it)."""
+        if self.ltv_step is not None:
+            max_ltv = self.max_ltv
+            return ZERO if max_ltv is None else self.collateral_usd * max_ltv
         return sum((h.value_usd * (h.max_ltv or ZERO) for h in self.collateral), ZERO)
 
     @property
@@ -156,6 +164,8 @@ class Position:
         collateral = self.collateral_usd
         if not collateral or all(h.max_ltv is None for h in self.collateral):
             return None
+        if self.ltv_step is not None:
+            return _stepped_average(((h.value_usd, h.max_ltv) for h in self.collateral), self.ltv_step)
         return self.borrow_limit_usd / collateral
 
     @property

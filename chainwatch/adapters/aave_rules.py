@@ -24,7 +24,8 @@ Separately, how the health factor is rounded changed at Pool revision 9 (v3.5.0;
 calculation"): before it, GenericLogic divided the value-weighted threshold sum by the
 collateral in integers and computed the health factor from that average, truncated to whole
 basis points; from it, the health factor comes from the weighted sum itself, and only the
-average it reports is truncated (`threshold_step`).
+average it reports is truncated (`threshold_step`). The average borrow limit (LTV) is truncated
+to whole basis points in every version (`ltv_step`): it is what the Pool lets one borrow.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from chainwatch.abi import function
-from chainwatch.adapters.aave_rules import EMode, Generation, collateral_terms, threshold_step
+from chainwatch.adapters.aave_rules import BASIS_POINT, EMode, Generation, collateral_terms, threshold_step
 from chainwatch.adapters.base import (
     Adapter,
     MarketRate,
@@ -256,7 +256,9 @@ class AaveV3Adapter(Adapter):
             if failure:
                 reading.unreadable.append(self.unreadable(pool, account, failure))
             elif collateral or debt:  # a supply the Pool does not count as collateral is lending
-                reading.positions.append(self.position(reader, pool, account, collateral, debt, threshold_step=step))
+                reading.positions.append(
+                    self.position(reader, pool, account, collateral, debt, threshold_step=step, ltv_step=BASIS_POINT)
+                )
         return reading
 
     def market_rates(self, reader: BlockReader) -> list[MarketRate]:

@@ -123,9 +123,10 @@ class Adapter(ABC):
         debt: Sequence[Holding],
         *,
         threshold_step: Decimal | None = None,
+        ltv_step: Decimal | None = None,
     ) -> Position:
         """A position of this market read at `reader.block`: the one way adapters make one.
-        `threshold_step`: see Position (a protocol that rounds the average threshold)."""
+        `threshold_step`, `ltv_step`: see Position (a protocol that rounds the averages)."""
         return Position(
             protocol=self.market.name,
             market=market,
@@ -137,6 +138,7 @@ class Adapter(ABC):
             debt=tuple(debt),
             compounding=self.interest_compounding,
             threshold_step=threshold_step,
+            ltv_step=ltv_step,
         )
 
     @abstractmethod

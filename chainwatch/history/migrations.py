@@ -68,6 +68,7 @@ def positions_compounding(connection: Connection) -> None:
     # rebuilt position's health factor and liquidation price are the protocol's own
     numeric = "NUMERIC" if connection.dialect.name == "postgresql" else "VARCHAR(80)"
     connection.execute(text(f"ALTER TABLE positions ADD COLUMN threshold_step {numeric}"))
+    connection.execute(text(f"ALTER TABLE positions ADD COLUMN ltv_step {numeric}"))
 
 
 # UPGRADES[n] takes a database from version n to n + 1.

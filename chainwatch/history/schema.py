@@ -101,6 +101,7 @@ positions = Table(
     # The step the protocol rounds the average liquidation threshold down to (Position.threshold_step,
     # v4); null: none, or a row stored before, which was valued without it.
     Column("threshold_step", ExactDecimal),
+    Column("ltv_step", ExactDecimal),
     UniqueConstraint("snapshot_id", "account", "protocol", "market", name="uq_positions_reading"),
 )
 

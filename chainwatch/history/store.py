@@ -351,6 +351,7 @@ class HistoryStore:
                     debt=tuple(by_position[row["id"]]["debt"]),
                     **_compounding(row),
                     threshold_step=row["threshold_step"],
+                    ltv_step=row["ltv_step"],
                 )
                 for row in rows
             ),
@@ -454,6 +455,7 @@ class HistoryStore:
                 compounding=None if position.compounding is None else position.compounding.value,
                 compounding_source=None if position.compounding is None else position.compounding_source,
                 threshold_step=position.threshold_step,
+                ltv_step=position.ltv_step,
             )
         )
         position_id = _inserted_id(result)

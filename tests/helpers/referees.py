@@ -72,6 +72,9 @@ def assert_position_matches_aave_pool(chain: Any, market: str, position: Positio
     pool_threshold_bps = aave_account_data(chain, market, position.account, position.block_number)[3]
     assert position.liquidation_ltv is not None
     assert (position.liquidation_ltv * 10_000).to_integral_value(ROUND_FLOOR) == pool_threshold_bps
+    # the borrow limit is the Pool's own, truncated to whole bps in every version
+    account = aave_account_data(chain, market, position.account, position.block_number)
+    assert position.max_ltv == D(account[4]) / 10_000
 
 
 def aave_liquidatable(chain: Any, market: str, account: str) -> bool:

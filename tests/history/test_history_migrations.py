@@ -94,7 +94,7 @@ def test_a_foreign_database_is_refused(db_url):
 
 def drop_compounding(connection):
     """Positions as they were before schema 4."""
-    for column in ("compounding", "compounding_source", "threshold_step"):
+    for column in ("compounding", "compounding_source", "threshold_step", "ltv_step"):
         connection.execute(text(f"ALTER TABLE positions DROP COLUMN {column}"))
 
 

@@ -58,7 +58,12 @@ def test_a_positions_compounding_rule_comes_back_with_it(db_url):
     """Per second (an adapter's rule), monthly by the loan's own terms, and unknown: each as read,
     and the newest stored snapshot of the chain is the one read back with when it was stored."""
     rules = (
-        replace(position(A, 200, T0), compounding=Compounding.PER_SECOND, threshold_step=Decimal("0.0001")),
+        replace(
+            position(A, 200, T0),
+            compounding=Compounding.PER_SECOND,
+            threshold_step=Decimal("0.0001"),
+            ltv_step=Decimal("0.0001"),
+        ),
         replace(position(B, 200, T0), market="Ledn", compounding=Compounding.MONTHLY, compounding_source="loan"),
         position(A, 200, T0, market="0xOther"),
     )
@@ -76,6 +81,7 @@ def test_a_positions_compounding_rule_comes_back_with_it(db_url):
         (None, "protocol"),
     ]
     assert [p.threshold_step for p in latest.snapshot.positions] == [Decimal("0.0001"), None, None]
+    assert [p.ltv_step for p in latest.snapshot.positions] == [Decimal("0.0001"), None, None]
     assert before <= latest.recorded_at <= datetime.now(UTC)
 
 
