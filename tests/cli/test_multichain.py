@@ -154,9 +154,13 @@ def test_an_unknown_chain_is_one_line_and_exit_1(cli):
     assert err.strip().count("\n") == 0 and "unknown chain 'moon'" in err
 
 
+@pytest.mark.parametrize("command", ["track", "check", "risk"])
 @pytest.mark.parametrize("option", [("--rpc", "http://127.0.0.1:1"), ("--block", "5")])
-def test_rpc_and_block_take_one_chain(cli, option):
-    args = ["track", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--chain", "devnet", "--chain", "devnet-l2"]
+def test_rpc_and_block_take_one_chain(cli, command, option):
+    """One endpoint serves one chain, and block numbers differ between chains: a usage error
+    before any read, for every command that reads wallets on several chains (compare's own
+    test adds its gas options)."""
+    args = [command, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--chain", "devnet", "--chain", "devnet-l2"]
     code, _, err = cli(*args, *option)
     assert code == 2 and f"{option[0]} needs exactly one --chain" in err
 

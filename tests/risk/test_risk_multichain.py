@@ -203,13 +203,6 @@ def test_the_configs_chains_are_read_when_no_chain_is_given(chain, chain_l2, cli
     assert [p["chain"] for p in json.loads(out)["positions"]] == ["devnet", "devnet-l2"]
 
 
-@pytest.mark.parametrize("option", [("--rpc", "http://127.0.0.1:1"), ("--block", "5")])
-def test_rpc_and_block_take_one_chain(cli, option):
-    args = ["risk", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--chain", "devnet", "--chain", "devnet-l2"]
-    code, _, err = cli(*args, *option)
-    assert code == 2 and f"{option[0]} needs exactly one --chain" in err
-
-
 def test_the_plot_labels_each_line_with_its_chain(chain, chain_l2, cli, tmp_path):
     wallet = chain.deployment.demo_wallets["A"]
     target = tmp_path / "ltv.svg"

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
-
 from chainwatch.devnet import controls
 from tests.helpers.schemas import assert_valid
 from tests.helpers.two_chains import aave_ltv, address_book, closed_port, move_to_ltv
@@ -96,13 +94,6 @@ def test_a_dead_chain_does_not_hide_a_loan_past_its_line_exit_3(chain, cli, tmp_
     assert "devnet-l2 could not be read" in err  # and the chain not read is still named
     document = json.loads(out)
     assert document["past_threshold"] is True and document["chains"][1]["error"]
-
-
-@pytest.mark.parametrize("option", [("--rpc", "http://127.0.0.1:1"), ("--block", "5")])
-def test_rpc_and_block_take_one_chain(cli, option):
-    code, _, err = cli("check", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--chain", "devnet",
-                       "--chain", "devnet-l2", *option)  # fmt: skip
-    assert code == 2 and f"{option[0]} needs exactly one --chain" in err
 
 
 def test_record_stores_every_chains_snapshot(chain, chain_l2, cli, tmp_path):
