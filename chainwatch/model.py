@@ -8,7 +8,7 @@ all protocol-specific scaling and hand over plain token amounts, USD prices and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal, localcontext
@@ -133,23 +133,31 @@ class Position:
     def liquidation_weighted_collateral_usd(self) -> Decimal:
         """Sum of collateral value times liquidation threshold: the debt the position can carry
         (with a `threshold_step`, the collateral times the rounded average threshold)."""
-        if self.threshold_step is None:
-            return self._exact_weighted_collateral_usd
-        liquidation_ltv = self.liquidation_ltv
-        return ZERO if liquidation_ltv is None else self.collateral_usd * liquidation_ltv
-
-    @property
-    def _exact_weighted_collateral_usd(self) -> Decimal:
-        return sum((h.value_usd * (h.liquidation_threshold or ZERO) for h in self.collateral), ZERO)
+        return self._weighted(_threshold_of, self.threshold_step)
 
     @property
     def borrow_limit_usd(self) -> Decimal:
         """What the collateral lets one borrow in all (with an `ltv_step`, the collateral times
         the rounded average borrow limit, as the protocol counts it)."""
-        if self.ltv_step is not None:
-            max_ltv = self.max_ltv
-            return ZERO if max_ltv is None else self.collateral_usd * max_ltv
-        return sum((h.value_usd * (h.max_ltv or ZERO) for h in self.collateral), ZERO)
+        return self._weighted(_borrow_limit_of, self.ltv_step)
+
+    def _weighted(self, term: Callable[[Holding], Decimal | None], step: Decimal | None) -> Decimal:
+        """Σ collateral value × `term`, or, where the protocol rounds the average of `term` down
+        to `step`, the collateral times that rounded average."""
+        if step is None:
+            return sum((h.value_usd * (term(h) or ZERO) for h in self.collateral), ZERO)
+        average = self._average(term, step)
+        return ZERO if average is None else self.collateral_usd * average
+
+    def _average(self, term: Callable[[Holding], Decimal | None], step: Decimal | None) -> Decimal | None:
+        """The collateral-value-weighted average of `term`, rounded down to `step` where the
+        protocol does; None without collateral."""
+        collateral = self.collateral_usd
+        if not collateral:
+            return None
+        if step is None:
+            return self._weighted(term, None) / collateral
+        return _stepped_average(((h.value_usd, term(h)) for h in self.collateral), step)
 
     @property
     def ltv(self) -> Decimal | None:
@@ -161,23 +169,15 @@ class Position:
     def max_ltv(self) -> Decimal | None:
         """The borrow limit as an LTV; None without collateral, or when no holding states one
         (a CeFi loan's lender publishes a margin call, not a borrow limit)."""
-        collateral = self.collateral_usd
-        if not collateral or all(h.max_ltv is None for h in self.collateral):
+        if all(h.max_ltv is None for h in self.collateral):
             return None
-        if self.ltv_step is not None:
-            return _stepped_average(((h.value_usd, h.max_ltv) for h in self.collateral), self.ltv_step)
-        return self.borrow_limit_usd / collateral
+        return self._average(_borrow_limit_of, self.ltv_step)
 
     @property
     def liquidation_ltv(self) -> Decimal | None:
         """The collateral-value-weighted liquidation threshold, rounded down to the protocol's
         `threshold_step` where it has one."""
-        collateral = self.collateral_usd
-        if not collateral:
-            return None
-        if self.threshold_step is None:
-            return self._exact_weighted_collateral_usd / collateral
-        return _stepped_average(((h.value_usd, h.liquidation_threshold) for h in self.collateral), self.threshold_step)
+        return self._average(_threshold_of, self.threshold_step)
 
     @property
     def health_factor(self) -> Decimal | None:
@@ -280,6 +280,16 @@ class Position:
         if headroom is None:
             return None
         return headroom / self.collateral_usd
+
+
+def _threshold_of(h: Holding) -> Decimal | None:
+    """What a holding's liquidation threshold is weighed by: the term of the liquidation LTV."""
+    return h.liquidation_threshold
+
+
+def _borrow_limit_of(h: Holding) -> Decimal | None:
+    """A holding's borrow limit: the term of the position's max LTV."""
+    return h.max_ltv
 
 
 def _stepped_average(holdings: Iterable[tuple[Decimal, Decimal | None]], step: Decimal) -> Decimal:
