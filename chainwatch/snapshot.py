@@ -19,7 +19,7 @@ from chainwatch.chain import Chain, MarketConfig
 from chainwatch.ens import resolve_accounts
 from chainwatch.errors import ChainwatchError, UnreadableError
 from chainwatch.loanbook.cefi import CEFI, CefiLoan, read_cefi_positions
-from chainwatch.model import ChainReading, Snapshot, Unreadable
+from chainwatch.model import ChainReading, Position, Snapshot, Unreadable
 from chainwatch.rpc import BlockReader, EndpointPool
 from chainwatch.rpc.concurrent import each
 from chainwatch.rpc.reader import read_progress
@@ -183,10 +183,12 @@ def _value_loans_elsewhere(
     be read), valued on the first other chain that was read, at the block it was read at. A
     BTC price is a BTC price on any chain; a loan missing because one endpoint is down would be
     a loan the user does not see. Where no chain can value them they are named unreadable."""
-    read = [(index, chains[index]) for index, r in enumerate(readings) if r.snapshot is not None]
+    read = [index for index, reading in enumerate(readings) if reading.snapshot is not None]
+    if not read:
+        return readings  # nothing was read: every chain's error already says so
     failures = []
-    for index, chain in read:
-        snapshot = readings[index].snapshot
+    for index in read:
+        chain, snapshot = chains[index], readings[index].snapshot
         assert snapshot is not None
         try:
             reader = open_reader(chain, rpc.get(chain.name, ()), snapshot.block_number, alongside_book=True)
@@ -194,24 +196,22 @@ def _value_loans_elsewhere(
         except UnreadableError as exc:
             failures.append(f"{chain.name}: {exc}")
             continue
-        valued = replace(
-            snapshot,
-            positions=snapshot.positions + tuple(cefi.positions),
-            unreadable=snapshot.unreadable + tuple(cefi.unreadable),
-        )
-        return [*readings[:index], replace(readings[index], snapshot=valued), *readings[index + 1 :]]
-    if not read:
-        return readings  # nothing was read: every chain's error already says so
-    index, chain = read[0]
+        return _with_added(readings, index, cefi.positions, cefi.unreadable)
+    why = "; ".join(failures)
+    missing = [Unreadable(CEFI, loan.name, loan.label, f"BTC/USD feed ({why})") for loan in loans]
+    return _with_added(readings, read[0], [], missing)
+
+
+def _with_added(
+    readings: list[ChainReading], index: int, positions: Sequence[Position], unreadable: Sequence[Unreadable]
+) -> list[ChainReading]:
+    """The readings with `positions` and `unreadable` added to the snapshot of the one at `index`."""
     snapshot = readings[index].snapshot
     assert snapshot is not None
-    why = "; ".join(failures) or "no chain could be read"
-    missing = tuple(Unreadable(CEFI, loan.name, loan.label, f"BTC/USD feed ({why})") for loan in loans)
-    return [
-        *readings[:index],
-        replace(readings[index], snapshot=replace(snapshot, unreadable=snapshot.unreadable + missing)),
-        *readings[index + 1 :],
-    ]
+    added = replace(
+        snapshot, positions=snapshot.positions + tuple(positions), unreadable=snapshot.unreadable + tuple(unreadable)
+    )
+    return [*readings[:index], replace(readings[index], snapshot=added), *readings[index + 1 :]]
 
 
 def _summed_progress(

@@ -48,3 +48,24 @@ def test_the_loan_is_valued_on_the_next_chain_when_the_first_is_down(chain_l2, c
     answer = aggregator.functions.latestRoundData().call(block_identifier=loan["block"])[1]
     price = D(answer) / 10 ** aggregator.functions.decimals().call(block_identifier=loan["block"])
     assert D(loan["collateral_usd"]) == D("0.5") * price
+
+
+def test_a_loan_no_chain_can_value_is_named_and_exit_4(chain_l2, cli, tmp_path):
+    """The first chain is down and the next one's BTC/USD feed answers nothing (an address
+    with no code): the loan is named as not read, with why, never silently left out."""
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    book = tmp_path / "book.toml"
+    book.write_text(
+        f'[chains.devnet]\nrpc = ["http://127.0.0.1:{closed_port()}"]\n\n'
+        f'[chains.devnet-l2]\nrpc = ["{chain_l2.rpc_url}"]\nbtc_usd_feed = "0x000000000000000000000000000000000000dEaD"\n'
+    )
+
+    code, out, err = cli("track", "--config", str(config), "--address-book", str(book), "--format", "json")
+
+    assert code == 4, err
+    data = json.loads(out)
+    assert not [p for p in data["positions"] if p["protocol"] == "cefi"]
+    (missing,) = [e for e in data["errors"] if e["protocol"] == "cefi"]
+    assert missing["market"] == "Ledn simple" and "BTC/USD" in missing["call"]
+    assert "Ledn simple" in err
